@@ -1,0 +1,368 @@
+"""Realistic sample data: a register, six terms of returns, SENDIASS enquiries.
+
+``generate(out, ...)`` writes, deterministically for a seed::
+
+    out/register.csv                     the LA's school register (contract section 5)
+    out/landing/<YYYY-MM-DD>/...         files as they arrive, one folder per day;
+                                         each file's modification time is its receipt
+    out/ground_truth/duty_flags.csv      every planted (school, term, check) status
+    out/ground_truth/rejected_returns.csv  returns that must be rejected, and why
+    out/ground_truth/deliveries.csv      every file, when it arrived, what must happen
+    out/README.txt                       what all this is
+
+Schools are simulated one at a time and written as they go, so memory stays
+bounded at England scale.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sendwatch.contract.v1 import VERSION
+from sendwatch.generate import calibration
+from sendwatch.generate.enquiries import write_enquiries
+from sendwatch.generate.names import LOCALITIES, fictional_urn, school_names, slug
+from sendwatch.generate.plan import INVALID_RULE, Delivery, make_plan
+from sendwatch.generate.school import SchoolProfile, SchoolSimulation, TermReturn
+from sendwatch.generate.writers import Style, received_stamp, render_return
+from sendwatch.terms import SAMPLE_TERMS, Term
+
+ALL_CHECKS = (
+    "senco_designated",
+    "senco_qualified_teacher",
+    "senco_award",
+    "sen_information_report",
+    "accessibility_plan",
+    "parents_informed",
+    "support_planned",
+    "reviews_on_time",
+    "parent_meetings",
+    "pupil_views",
+    "specialists_agreed",
+    "part_time_timetables",
+    "identification_rate",
+    "high_cost_no_ehc_request",
+    "notional_budget_use",
+    "parent_led_ehc_requests",
+    "return_received",
+)
+ENGLAND_SCHOOLS = 24442  # schools in DfE's January 2023 school-level file
+OPENED = date(2025, 9, 1)
+CLOSED = date(2025, 8, 31)
+
+FLAG_COLUMNS = ["urn", "academic_year", "term", "check_id", "expected_status", "origin"]
+REJECT_COLUMNS = ["file_names", "urn", "academic_year", "term", "rule_id", "planted_as"]
+DELIVERY_COLUMNS = [
+    "path",
+    "file_name",
+    "urn",
+    "academic_year",
+    "term",
+    "received_at",
+    "expected_outcome",
+    "in_force",
+]
+
+
+@dataclass
+class GenerationSummary:
+    schools: int = 0
+    returns: int = 0
+    files: int = 0
+    planted_flags: int = 0
+    rejected_returns: int = 0
+    enquiries: int = 0
+    checks_covered: set[str] = field(default_factory=set)
+
+
+def choose_sizes(scale: str, schools: int | None) -> list[calibration.SchoolSize]:
+    """Real school sizes for ``schools`` fictional schools, keeping the real spread."""
+    sizes = calibration.school_sizes(scale)
+    count = schools or (len(sizes) if scale == "bcp" else ENGLAND_SCHOOLS)
+    if count >= len(sizes):
+        return [sizes[i % len(sizes)] for i in range(count)]
+    ordered = sorted(sizes, key=lambda s: (s.total_pupils, s.support_rate))
+    if count == 1:
+        return [ordered[len(ordered) // 2]]
+    return [ordered[round(i * (len(ordered) - 1) / (count - 1))] for i in range(count)]
+
+
+def make_profiles(sizes: list[calibration.SchoolSize], seed: int) -> list[SchoolProfile]:
+    rng = random.Random(f"{seed}:register")
+    names = school_names([size.phase for size in sizes], rng)
+    profiles = []
+    for index, (size, name) in enumerate(zip(sizes, names, strict=True)):
+        profiles.append(
+            SchoolProfile(
+                urn=fictional_urn(index),
+                name=name,
+                phase=size.phase,
+                locality=LOCALITIES[rng.randrange(len(LOCALITIES))],
+                size=size,
+                url=f"https://{slug(name)}.sch.example/sen-information-report",
+                sixth_form=size.phase == "secondary" and size.total_pupils >= 1000,
+            )
+        )
+    if len(profiles) >= 10:  # the register changes as schools open and close
+        profiles[-1].opened = OPENED
+        profiles[-2].closed = CLOSED
+    return profiles
+
+
+def generate(
+    out: Path,
+    schools: int | None = None,
+    seed: int = 1,
+    scale: str = "bcp",
+    terms: int = 6,
+    progress: Callable[[int], None] | None = None,
+) -> GenerationSummary:
+    """Write a sample data set to ``out`` (replacing what is there)."""
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "ground_truth").mkdir(parents=True)
+    term_list = list(SAMPLE_TERMS[:terms])
+    profiles = make_profiles(choose_sizes(scale, schools), seed)
+    eligible = [
+        p.urn
+        for p in profiles
+        if p.size.total_pupils >= 200 and p.opened is None and p.closed is None
+    ]
+    plan = make_plan([p.urn for p in profiles], eligible or [profiles[0].urn], term_list, seed)
+    needs = calibration.need_mix()
+    national = calibration.national_support_rates()
+    summary = GenerationSummary(schools=len(profiles))
+    register_sizes: dict[str, dict[Term, int]] = {}
+    flagged: dict[str, set[Term]] = {}
+
+    with ExitStack() as stack:
+        writers = {
+            name: _csv_writer(stack, out / "ground_truth" / f"{name}.csv", columns)
+            for name, columns in (
+                ("duty_flags", FLAG_COLUMNS),
+                ("rejected_returns", REJECT_COLUMNS),
+                ("deliveries", DELIVERY_COLUMNS),
+            )
+        }
+        for profile in profiles:
+            simulation = SchoolSimulation(
+                profile, term_list, seed, needs[profile.phase], national[profile.phase]
+            )
+            plants_for = lambda term, urn=profile.urn: plan.plants_at(urn, term)  # noqa: E731
+            for term_return in simulation.run(plants_for):
+                term = term_return.term
+                register_sizes.setdefault(profile.urn, {})[term] = len(term_return.pupils)
+                delivery = plan.delivery(profile.urn, term)
+                rng = random.Random(f"{seed}:{profile.urn}:{term.index}:delivery")
+                files = _deliver(out, profile, term_return, delivery, rng, writers)
+                summary.files += files
+                summary.returns += 1
+                for check, status, origin in _expected(term_return, delivery):
+                    writers["duty_flags"].writerow(
+                        [profile.urn, term.academic_year, term.term, check, status, origin]
+                    )
+                    if status in ("amber", "red"):
+                        summary.planted_flags += 1
+                        summary.checks_covered.add(check)
+                        if check not in ("identification_rate", "return_received"):
+                            flagged.setdefault(profile.urn, set()).add(term)
+                if delivery.kind.startswith("invalid"):
+                    summary.rejected_returns += 1
+            if progress:
+                progress(1)
+
+    summary.enquiries = write_enquiries(out, profiles, register_sizes, flagged, seed)
+    _write_register(out / "register.csv", profiles)
+    _write_readme(out, seed, scale, summary)
+    return summary
+
+
+def _csv_writer(stack: ExitStack, path: Path, columns: list[str]) -> Any:
+    handle = stack.enter_context(path.open("w", encoding="utf-8", newline=""))
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(columns)
+    return writer
+
+
+def _expected(term_return: TermReturn, delivery: Delivery) -> Iterator[tuple[str, str, str]]:
+    """The statuses the ground truth promises for one school and term."""
+    if delivery.kind in ("missing", "invalid"):
+        yield "return_received", "red", "planted"
+        for check in ALL_CHECKS[:-1]:
+            yield check, "no_return", "follows_plant"
+        return
+    if delivery.kind in ("late", "invalid_corrected_late"):
+        yield "return_received", "amber", "planted"
+    yield from term_return.expected
+
+
+def _at(census: date, days: int, rng: random.Random) -> datetime:
+    moment = datetime.combine(census + timedelta(days=days), time(8, 0), tzinfo=UTC)
+    return moment + timedelta(minutes=rng.randrange(0, 9 * 60))
+
+
+def _deliver(
+    out: Path,
+    profile: SchoolProfile,
+    term_return: TermReturn,
+    delivery: Delivery,
+    rng: random.Random,
+    writers: dict[str, Any],
+) -> int:
+    """Write the file(s) for one school's term as the plan says they arrive."""
+    term = term_return.term
+    census = term.census_date
+    deadline_days = (term.deadline - census).days
+    style = Style(rng) if delivery.messy else Style()
+    final = (term_return.school, term_return.pupils)
+    sends: list[tuple[datetime, dict[str, bytes], str]] = []
+    kind = delivery.kind
+    if kind == "missing":
+        return 0
+    if kind.startswith("invalid"):
+        early = (10, 20) if kind.endswith("late") else (4, 9)
+        files = _invalid_files(profile.urn, *final, delivery, style)
+        sends.append((_at(census, rng.randint(*early), rng), files, "rejected"))
+        rule = INVALID_RULE[delivery.invalid_reason]
+        writers["rejected_returns"].writerow(
+            [
+                ";".join(sorted(files)),
+                profile.urn,
+                term.academic_year,
+                term.term,
+                rule,
+                delivery.invalid_reason,
+            ]
+        )
+        if kind == "invalid":
+            return _send_all(out, profile.urn, term, sends, writers)
+    if kind == "resubmitted":
+        draft = dict(final[0], number_on_roll=final[0]["number_on_roll"] + 3)
+        draft_files = render_return(profile.urn, draft, final[1], delivery.file_format, style)
+        sends.append((_at(census, rng.randint(2, 6), rng), draft_files, "superseded"))
+    if kind in ("late", "invalid_corrected_late"):
+        day = deadline_days + rng.randint(3, 20)
+    elif kind == "invalid_corrected":
+        day = rng.randint(12, 20)
+    else:
+        day = rng.randint(8, deadline_days - 3)
+    files = render_return(profile.urn, *final, delivery.file_format, style)
+    sends.append((_at(census, day, rng), files, "loaded"))
+    return _send_all(out, profile.urn, term, sends, writers)
+
+
+def _invalid_files(
+    urn: str,
+    school: dict[str, Any],
+    pupils: list[dict[str, Any]],
+    delivery: Delivery,
+    style: Style,
+) -> dict[str, bytes]:
+    """The same return with exactly one thing wrong, as schools get it wrong."""
+    school, pupils = dict(school), [dict(p) for p in pupils]
+    extra: dict[str, list[str]] = {}
+    dropped: dict[str, list[str]] = {}
+    reason = delivery.invalid_reason
+    if reason == "upn_in_cell":
+        pupils[0]["pupil_ref"] = "X" + "".join(str((7 * i + int(urn)) % 10) for i in range(12))
+    elif reason == "name_column":
+        extra["pupils"] = ["first_name"]
+        for index, pupil in enumerate(pupils):
+            pupil["first_name"] = ("Sam", "Alex", "Jo", "Robin", "Charlie")[index % 5]
+    elif reason == "missing_column":
+        dropped["pupils"] = ["pupil_views_recorded"]
+    elif reason == "urn_mismatch":
+        school["urn"] = str(int(urn) + 50)
+    elif reason == "duplicate_pupil_ref":
+        pupils[1]["pupil_ref"] = pupils[0]["pupil_ref"]
+    elif reason == "postcode_in_cell":
+        pupils[0]["pupil_ref"] = "ZZ99ZZ"
+    elif reason == "date_after_census":
+        pupils[0]["identified_date"] = school["census_date"] + timedelta(days=10)
+    return render_return(urn, school, pupils, delivery.file_format, style, extra, dropped)
+
+
+def _send_all(
+    out: Path,
+    urn: str,
+    term: Term,
+    sends: list[tuple[datetime, dict[str, bytes], str]],
+    writers: dict[str, Any],
+) -> int:
+    count = 0
+    last = len(sends) - 1
+    for position, (moment, files, outcome) in enumerate(sends):
+        folder = out / "landing" / moment.date().isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in sorted(files.items()):
+            path = folder / name
+            path.write_bytes(data)
+            os.utime(path, (moment.timestamp(), moment.timestamp()))
+            in_force = "Y" if position == last and outcome == "loaded" else "N"
+            writers["deliveries"].writerow(
+                [
+                    path.relative_to(out).as_posix(),
+                    name,
+                    urn,
+                    term.academic_year,
+                    term.term,
+                    received_stamp(moment),
+                    "rejected" if outcome == "rejected" else "loaded",
+                    in_force,
+                ]
+            )
+            count += 1
+    return count
+
+
+def _write_register(path: Path, profiles: list[SchoolProfile]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["urn", "school_name", "phase", "locality", "opened", "closed"])
+        for p in profiles:
+            writer.writerow(
+                [
+                    p.urn,
+                    p.name,
+                    p.phase,
+                    p.locality,
+                    p.opened.isoformat() if p.opened else "",
+                    p.closed.isoformat() if p.closed else "",
+                ]
+            )
+
+
+def _write_readme(out: Path, seed: int, scale: str, summary: GenerationSummary) -> None:
+    (out / "README.txt").write_text(
+        f"""sendwatch sample data (contract v{VERSION}), seed {seed}, scale {scale}
+
+Fictional schools (URNs from {fictional_urn(0)}) calibrated on real DfE figures:
+school sizes and SEN support rates from "Special educational needs in England",
+January 2023; need mix from the same release; EHC request and refusal rates
+from SEN2 2025. See seeds/seeds.yml in the sendwatch repository.
+
+{summary.schools} schools, {summary.returns} school-terms, {summary.files} return files,
+{summary.planted_flags} planted amber/red (school, term, check) results over
+{len(summary.checks_covered)} checks, {summary.rejected_returns} invalid returns,
+{summary.enquiries} SENDIASS enquiries.
+
+register.csv         the LA's register of schools
+landing/<date>/      files as they arrived; a file's modification time is its receipt
+ground_truth/        what a correct pipeline must conclude:
+  duty_flags.csv       expected statuses (amber, red, not_applicable, no_return) for
+                       planted problems and the signals real figures imply; any
+                       (school, term, check) not listed must be neither amber nor red
+  rejected_returns.csv returns that must be rejected, with the rule they break
+  deliveries.csv       every file, when it arrived, and whether it must load
+""",
+        encoding="utf-8",
+    )

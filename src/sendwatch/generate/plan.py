@@ -1,0 +1,187 @@
+"""Which schools get which planted problems, and how their returns arrive.
+
+The plan is made before any pupil is simulated, from the seed alone, so the
+same seed always plants the same problems. Statuses are planted against the
+default thresholds of duties-v1; the ground truth records what was planted.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from fractions import Fraction
+from itertools import cycle
+from math import floor
+
+from sendwatch.terms import Term
+
+# (check, status, terms it lasts). Cycled through in this order, so even a small
+# sample covers every kind of problem.
+PLANT_CATALOGUE: tuple[tuple[str, str, int], ...] = (
+    ("reviews_on_time", "red", 2),
+    ("parents_informed", "red", 1),
+    ("senco_award", "red", 3),
+    ("parent_meetings", "amber", 2),
+    ("sen_information_report", "red", 2),
+    ("support_planned", "red", 1),
+    ("part_time_timetables", "red", 1),
+    ("specialists_agreed", "amber", 1),
+    ("accessibility_plan", "amber", 2),
+    ("high_cost_no_ehc_request", "red", 1),
+    ("notional_budget_use", "red", 1),
+    ("pupil_views", "red", 2),
+    ("senco_qualified_teacher", "red", 2),
+    ("parent_led_ehc_requests", "amber", 1),
+    ("senco_designated", "red", 1),
+    ("parents_informed", "amber", 1),
+    ("reviews_on_time", "amber", 1),
+    ("sen_information_report", "amber", 1),
+    ("part_time_timetables", "amber", 1),
+    ("specialists_agreed", "red", 1),
+    ("high_cost_no_ehc_request", "amber", 1),
+    ("accessibility_plan", "red", 1),
+    ("notional_budget_use", "amber", 1),
+    ("support_planned", "amber", 2),
+    ("senco_award", "amber", 1),
+    ("pupil_views", "amber", 1),
+    ("parent_meetings", "red", 1),
+)
+
+# Bands of the share-of-pupils checks: (amber below, red below), duties-v1 defaults.
+RATE_BANDS: dict[str, tuple[Fraction, Fraction]] = {
+    "parents_informed": (Fraction(1), Fraction(95, 100)),
+    "support_planned": (Fraction(90, 100), Fraction(75, 100)),
+    "reviews_on_time": (Fraction(90, 100), Fraction(75, 100)),
+    "parent_meetings": (Fraction(90, 100), Fraction(75, 100)),
+    "pupil_views": (Fraction(90, 100), Fraction(75, 100)),
+    "specialists_agreed": (Fraction(1), Fraction(90, 100)),
+}
+SENCO_CHECKS = ("senco_designated", "senco_qualified_teacher", "senco_award")
+LOW_NUMBERS_BELOW = 5
+
+
+def bad_pupils_for(check: str, denominator: int, status: str) -> tuple[int, str] | None:
+    """How many of ``denominator`` pupils must fall short to give ``status``.
+
+    Returns (count, status actually reached), escalating amber to red where no
+    count can give amber, or None when the denominator is too small to judge.
+    Green keeps well inside the band, so background noise never flags.
+    """
+    if denominator < LOW_NUMBERS_BELOW:
+        return None
+    amber_below, red_below = RATE_BANDS[check]
+    n = denominator
+    if status == "green":
+        return floor(n * (1 - amber_below) * Fraction(2, 5)), "green"
+    red_count = min(n, floor(n * (1 - red_below)) + 1 + n // 10)
+    if status == "amber":
+        least = floor(n * (1 - amber_below)) + 1
+        most = floor(n * (1 - red_below))
+        if least <= most:
+            return least, "amber"
+    return red_count, "red"
+
+
+@dataclass(frozen=True)
+class Plant:
+    urn: str
+    term: Term
+    check_id: str
+    status: str
+
+
+@dataclass
+class Delivery:
+    """How one school's return for one term arrives (default: on time, tidy)."""
+
+    # on_time, late, missing, invalid, invalid_corrected, invalid_corrected_late, resubmitted
+    kind: str = "on_time"
+    invalid_reason: str = ""
+    messy: bool = False
+    file_format: str = "xlsx"
+
+
+@dataclass
+class SamplePlan:
+    plants: dict[tuple[str, Term], list[Plant]] = field(default_factory=dict)
+    deliveries: dict[tuple[str, Term], Delivery] = field(default_factory=dict)
+
+    def plants_at(self, urn: str, term: Term) -> list[Plant]:
+        return self.plants.get((urn, term), [])
+
+    def delivery(self, urn: str, term: Term) -> Delivery:
+        return self.deliveries.get((urn, term), Delivery())
+
+
+INVALID_REASONS = (
+    ("upn_in_cell", "personal_data_value"),
+    ("name_column", "personal_data_column"),
+    ("missing_column", "missing_column"),
+    ("urn_mismatch", "identity_mismatch"),
+    ("duplicate_pupil_ref", "duplicate_pupil_ref"),
+    ("postcode_in_cell", "personal_data_value"),
+    ("date_after_census", "date_after_census"),
+)
+INVALID_RULE = dict(INVALID_REASONS)
+
+
+def make_plan(
+    urns: list[str],
+    eligible: list[str],
+    terms: list[Term],
+    seed: int,
+    messy_share: float = 0.3,
+) -> SamplePlan:
+    """Plant problems at a known set of schools and terms.
+
+    ``eligible`` are schools big enough to judge rates and open in every term.
+    """
+    rng = random.Random(f"{seed}:plan")
+    plan = SamplePlan()
+    pool = list(eligible)
+    rng.shuffle(pool)
+    busy: set[tuple[str, Term]] = set()
+
+    events = _delivery_events(len(urns))
+    for index, (kind, reason) in enumerate(events):
+        urn = pool[index % len(pool)]
+        term = terms[1 + rng.randrange(len(terms) - 1)]
+        plan.deliveries[(urn, term)] = Delivery(kind=kind, invalid_reason=reason)
+        busy.add((urn, term))
+
+    count = max(len(PLANT_CATALOGUE), round(len(urns) * 0.3))
+    catalogue = cycle(PLANT_CATALOGUE)
+    offset = len(events)
+    for index in range(count):
+        check, status, duration = next(catalogue)
+        urn = pool[(offset + index) % len(pool)]
+        first = rng.randrange(len(terms) - duration + 1)
+        span = terms[first : first + duration]
+        if any((urn, t) in busy for t in span) or any(
+            check in SENCO_CHECKS and p.check_id in SENCO_CHECKS
+            for t in span
+            for p in plan.plants_at(urn, t)
+        ):
+            continue
+        for term in span:
+            plan.plants.setdefault((urn, term), []).append(Plant(urn, term, check, status))
+
+    for urn in urns:
+        for term in terms:
+            delivery = plan.deliveries.setdefault((urn, term), Delivery())
+            delivery.messy = rng.random() < messy_share
+            delivery.file_format = "csv" if rng.random() < 0.4 else "xlsx"
+    return plan
+
+
+def _delivery_events(school_count: int) -> list[tuple[str, str]]:
+    """Missing, late, invalid and resubmitted returns, scaled to the sample size."""
+    scale = max(1, school_count // 100)
+    events: list[tuple[str, str]] = []
+    for reason, _ in INVALID_REASONS:
+        events += [("invalid", reason)] * scale
+    events += [("invalid_corrected", "missing_column"), ("invalid_corrected", "upn_in_cell")]
+    events += [("invalid_corrected_late", "urn_mismatch")]
+    events += [("missing", "")] * (2 * scale) + [("late", "")] * (3 * scale)
+    events += [("resubmitted", "")] * (2 * scale)
+    return events
