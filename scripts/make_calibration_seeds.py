@@ -20,7 +20,9 @@ SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 BCP_NAME = "Bournemouth, Christchurch and Poole"
 BCP_CODE = "839"
 
-PRIMARY_WORDS = re.compile(r"\b(primary|infant|infants|junior|juniors|first|nursery|pre-prep)\b", re.I)
+PRIMARY_WORDS = re.compile(
+    r"\b(primary|infant|infants|junior|juniors|first|nursery|pre-prep)\b", re.I
+)
 SECONDARY_WORDS = re.compile(
     r"\b(secondary|high|grammar|college|collegiate|upper|senior|studio|technical|sixth)\b", re.I
 )
@@ -73,7 +75,9 @@ def school_sizes(public: Path) -> None:
     england, bcp = [], []
     for row in rows:
         try:
-            pupils, support, ehc = (int(row[c]) for c in ("Total pupils", "SEN support", "EHC plan"))
+            pupils, support, ehc = (
+                int(row[c]) for c in ("Total pupils", "SEN support", "EHC plan")
+            )
         except ValueError:
             continue  # suppressed or blank in the DfE file
         if pupils <= 0:
@@ -114,9 +118,9 @@ def headline(rows: list[dict[str, str]], area_code: str | None) -> list[dict[str
     for row in rows:
         if not row["breakdown_topic"].startswith("All"):
             continue
-        if area_code is None and row["geographic_level"] == "National":
-            wanted.append(row)
-        elif area_code is not None and row["old_la_code"] == area_code:
+        if (area_code is None and row["geographic_level"] == "National") or (
+            area_code is not None and row["old_la_code"] == area_code
+        ):
             wanted.append(row)
     return wanted
 
@@ -127,8 +131,12 @@ def la_context(public: Path) -> None:
     measures = [
         ("requests.csv", "ehc_requests", "requests_received_in_year", "calendar year"),
         ("requests.csv", "ehc_requests_refused", "requests_decided_not_to_assess", "calendar year"),
-        ("timeliness_20_week.csv", "plans_within_20_weeks_pc", "pc_plans_issued_within_20_weeks",
-         "calendar year"),
+        (
+            "timeliness_20_week.csv",
+            "plans_within_20_weeks_pc",
+            "pc_plans_issued_within_20_weeks",
+            "calendar year",
+        ),
         ("caseload.csv", "ehc_plans_in_force", "ehcplans", "January of the year"),
     ]
     out = []

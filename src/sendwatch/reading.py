@@ -42,6 +42,7 @@ class RawSheet:
     rows: list[tuple[int, list[Any]]]
     problems: list[Problem] = field(default_factory=list)
     encoding: str = ""
+    title: str = ""  # the sheet's name as the school typed it
 
 
 def normalise_header(raw: Any) -> str:
@@ -154,6 +155,7 @@ def read_workbook(file_name: str, data: bytes) -> dict[str, RawSheet]:
                     cells.append(value)
                 grid.append((number, cells))
             raw = _tidy(file_name, name, grid)
+            raw.title = worksheet.title
             raw.problems[:0] = formulas
             sheets[name] = raw
     finally:

@@ -142,7 +142,7 @@ def _read_sheets(
                         file_name,
                         "sheets",
                         f"the workbook has no sheet named {', '.join(missing)}; "
-                        f"it has: {', '.join(found) or 'none'}",
+                        f"it has: {', '.join(sheet.title for sheet in found.values()) or 'none'}",
                     )
                 )
                 return None

@@ -247,7 +247,7 @@ def _deliver(
             return _send_all(out, profile.urn, term, sends, writers)
     if kind == "resubmitted":
         draft = dict(final[0], number_on_roll=final[0]["number_on_roll"] + 3)
-        draft_files = render_return(profile.urn, draft, final[1], delivery.file_format, style)
+        draft_files = render_return(draft, final[1], delivery.file_format, style)
         sends.append((_at(census, rng.randint(2, 6), rng), draft_files, "superseded"))
     if kind in ("late", "invalid_corrected_late"):
         day = deadline_days + rng.randint(3, 20)
@@ -255,7 +255,7 @@ def _deliver(
         day = rng.randint(12, 20)
     else:
         day = rng.randint(8, deadline_days - 3)
-    files = render_return(profile.urn, *final, delivery.file_format, style)
+    files = render_return(*final, delivery.file_format, style)
     sends.append((_at(census, day, rng), files, "loaded"))
     return _send_all(out, profile.urn, term, sends, writers)
 
@@ -288,7 +288,8 @@ def _invalid_files(
         pupils[0]["pupil_ref"] = "ZZ99ZZ"
     elif reason == "date_after_census":
         pupils[0]["identified_date"] = school["census_date"] + timedelta(days=10)
-    return render_return(urn, school, pupils, delivery.file_format, style, extra, dropped)
+    named_as = (urn, school["academic_year"], school["term"])
+    return render_return(school, pupils, delivery.file_format, style, extra, dropped, named_as)
 
 
 def _send_all(

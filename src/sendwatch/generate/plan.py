@@ -145,7 +145,7 @@ def make_plan(
     events = _delivery_events(len(urns))
     for index, (kind, reason) in enumerate(events):
         urn = pool[index % len(pool)]
-        term = terms[1 + rng.randrange(len(terms) - 1)]
+        term = terms[rng.randrange(len(terms))]
         plan.deliveries[(urn, term)] = Delivery(kind=kind, invalid_reason=reason)
         busy.add((urn, term))
 
@@ -154,6 +154,7 @@ def make_plan(
     offset = len(events)
     for index in range(count):
         check, status, duration = next(catalogue)
+        duration = min(duration, len(terms))
         urn = pool[(offset + index) % len(pool)]
         first = rng.randrange(len(terms) - duration + 1)
         span = terms[first : first + duration]

@@ -150,15 +150,19 @@ def reproducible_zip(data: bytes) -> bytes:
 
 
 def render_return(
-    file_urn: str,
     school: dict[str, Any],
     pupils: list[dict[str, Any]],
     file_format: str,
     style: Style,
     extra: dict[str, list[str]] | None = None,
     dropped: dict[str, list[str]] | None = None,
+    named_as: tuple[str, str, str] | None = None,
 ) -> dict[str, bytes]:
-    """File name -> bytes for one return, named from the school row's identity."""
+    """File name -> bytes for one return.
+
+    Files are named from the school row's URN, year and term unless ``named_as``
+    gives another (urn, academic_year, term), as when a school mistypes one.
+    """
     extra, dropped = extra or {}, dropped or {}
     rows = {"school": [school], "pupils": pupils}
     for_excel = file_format == "xlsx"
@@ -173,7 +177,8 @@ def render_return(
         )
         for sheet in CONTRACT.sheets
     }
-    names = return_file_names(file_urn, school["academic_year"], school["term"], file_format)
+    urn, year, term = named_as or (school["urn"], school["academic_year"], school["term"])
+    names = return_file_names(urn, year, term, file_format)
     if for_excel:
         return {names[0]: xlsx_bytes(grids)}
     encoding = style.encoding

@@ -1,0 +1,171 @@
+"""The sendwatch command line."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import click
+
+from sendwatch.settings import Settings, load_settings
+
+NOT_YET = {
+    "refresh": "the nightly pipeline (issue 3)",
+    "export": "the pipeline's warehouse (issues 3 and 4)",
+    "serve": "the dashboard (issue 5)",
+}
+
+
+class SendwatchError(click.ClickException):
+    """An error for people: one line, no traceback."""
+
+    def show(self, file: object = None) -> None:
+        click.secho(f"sendwatch: {self.format_message()}", err=True, fg="red")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """sendwatch: oversight of SEN support in mainstream schools, for local authorities.
+
+    Settings come from SENDWATCH_HOME (default ./var) and SENDWATCH_REGISTER.
+    """
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+@click.option("--schools", type=click.IntRange(min=1), help="Number of schools.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same files.")
+@click.option("--scale", type=click.Choice(["bcp", "england"]), default="bcp", show_default=True)
+@click.option("--terms", type=click.IntRange(1, 6), default=6, show_default=True)
+def generate(out: Path, schools: int | None, seed: int, scale: str, terms: int) -> None:
+    """Write realistic sample returns, register, enquiries and ground truth."""
+    from sendwatch.generate import choose_sizes
+    from sendwatch.generate import generate as run_generate
+
+    count = len(choose_sizes(scale, schools))
+    with click.progressbar(
+        length=count, label=f"Simulating {count} schools", file=sys.stderr
+    ) as bar:
+        summary = run_generate(out, schools, seed, scale, terms, progress=bar.update)
+    click.echo(
+        f"Wrote {summary.files} return files for {summary.schools} schools to {out}: "
+        f"{summary.planted_flags} planted amber/red results over "
+        f"{len(summary.checks_covered)} checks, {summary.rejected_returns} invalid returns, "
+        f"{summary.enquiries} SENDIASS enquiries."
+    )
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Workbook to write.")
+def template(out: Path) -> None:
+    """Write a blank return workbook with drop-downs and instructions."""
+    from sendwatch.contract.template import write_template
+
+    write_template(out)
+    click.echo(f"Wrote the blank return workbook {out}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--register",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also check the URN against this register CSV.",
+)
+def validate(files: tuple[Path, ...], register: Path | None) -> None:
+    """Check returns against the contract; exit 0 if all are valid, 1 if not."""
+    from sendwatch.problems import summarise
+    from sendwatch.register import read_register_urns
+    from sendwatch.validation import group_return_files, validate_return
+
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        raise SendwatchError(f"no such file: {', '.join(missing)}")
+    urns = read_register_urns(register) if register else None
+    returns, problems = group_return_files(files)
+    for problem in problems:
+        click.echo(f"REJECTED {problem}")
+    valid = 0
+    for files_of_return in returns:
+        result = validate_return(files_of_return, today=date.today(), register_urns=urns)
+        names = ", ".join(result.files)
+        if result.valid:
+            valid += 1
+            click.echo(f"VALID    {names}: {len(result.pupils)} pupils")
+        else:
+            click.echo(f"REJECTED {names}: {len(result.problems)} problem(s)")
+            for line in summarise(result.problems):
+                click.echo(f"  - {line}")
+    rejected = len(returns) - valid + len(problems)
+    click.echo(f"{valid} valid, {rejected} rejected.")
+    sys.exit(1 if rejected else 0)
+
+
+@cli.command()
+def demo() -> None:
+    """Set up the sample data and run everything that exists on it."""
+    settings = load_settings()
+    run_demo(settings)
+
+
+def run_demo(settings: Settings) -> None:
+    from sendwatch.generate import generate as run_generate
+    from sendwatch.validation import group_return_files, validate_return
+
+    click.echo(f"Generating sample data in {settings.sample} ...")
+    summary = run_generate(settings.sample, seed=1)
+    settings.ensure_folders()
+    copied = 0
+    for path in sorted((settings.sample / "landing").rglob("*")):
+        if path.is_file():
+            target = settings.landing / path.relative_to(settings.sample / "landing")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            copied += 1
+    click.echo(f"{summary.schools} schools; {copied} files placed in {settings.landing}.")
+    outcomes: Counter[str] = Counter()
+    rules: Counter[str] = Counter()
+    for folder in sorted(p for p in settings.landing.iterdir() if p.is_dir()):
+        returns, _ = group_return_files(p for p in folder.iterdir() if p.is_file())
+        for files_of_return in returns:
+            result = validate_return(files_of_return)
+            outcomes["valid" if result.valid else "rejected"] += 1
+            rules.update({problem.rule_id for problem in result.problems})
+    click.echo(
+        f"Checked every return against the contract: {outcomes['valid']} valid, "
+        f"{outcomes['rejected']} rejected ({', '.join(f'{r}: {n}' for r, n in rules.items())})."
+    )
+    click.echo(
+        "Not built yet: the nightly pipeline (issue 3), the duty checks (issue 4) and the "
+        "dashboard on http://127.0.0.1:8050 (issue 5). The demo will run them when they land."
+    )
+
+
+def _not_yet(name: str) -> click.Command:
+    @click.command(name=name, help=f"Not built yet: needs {NOT_YET[name]}.")
+    def command() -> None:
+        raise SendwatchError(f"'{name}' is not built yet: it needs {NOT_YET[name]}.")
+
+    return command
+
+
+for _name in NOT_YET:
+    cli.add_command(_not_yet(_name))
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="sendwatch")
+    except KeyboardInterrupt:
+        click.echo("sendwatch: interrupted", err=True)
+        sys.exit(130)
+    except OSError as error:  # a file we could not read or write: say which, no traceback
+        click.secho(f"sendwatch: {error}", err=True, fg="red")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
