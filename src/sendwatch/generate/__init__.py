@@ -17,6 +17,7 @@ bounded at England scale.
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import os
 import random
 import shutil
@@ -31,7 +32,7 @@ from sendwatch.contract.v1 import VERSION
 from sendwatch.generate import calibration
 from sendwatch.generate.enquiries import write_enquiries
 from sendwatch.generate.names import LOCALITIES, fictional_urn, school_names, slug
-from sendwatch.generate.plan import INVALID_RULE, Delivery, make_plan
+from sendwatch.generate.plan import INVALID_RULE, Delivery, SamplePlan, make_plan
 from sendwatch.generate.school import SchoolProfile, SchoolSimulation, TermReturn
 from sendwatch.generate.writers import Style, received_stamp, render_return
 from sendwatch.terms import SAMPLE_TERMS, Term
@@ -56,6 +57,10 @@ ALL_CHECKS = (
     "return_received",
 )
 ENGLAND_SCHOOLS = 24442  # schools in DfE's January 2023 school-level file
+# Share of returns sent as workbooks. At national scale most are CSV, which keeps a
+# benchmark set to minutes (openpyxl writes about 50,000 cells a second).
+XLSX_SHARE = {"bcp": 0.6, "england": 0.2}
+UNRELATED_TO_ENQUIRIES = ("identification_rate", "return_received")
 OPENED = date(2025, 9, 1)
 CLOSED = date(2025, 8, 31)
 
@@ -118,6 +123,40 @@ def make_profiles(sizes: list[calibration.SchoolSize], seed: int) -> list[School
     return profiles
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What every school's simulation needs; set once in each worker process."""
+
+    out: Path
+    terms: list[Term]
+    seed: int
+    plan: SamplePlan
+    needs: dict[str, list[tuple[str, int]]]
+    national: dict[str, float]
+
+
+@dataclass
+class _SchoolOutput:
+    """One school's ground truth rows and counts, written by the parent in order."""
+
+    urn: str
+    flags: list[list[str]] = field(default_factory=list)
+    rejected: list[list[str]] = field(default_factory=list)
+    deliveries: list[list[str]] = field(default_factory=list)
+    register_sizes: dict[Term, int] = field(default_factory=dict)
+    flagged_terms: set[Term] = field(default_factory=set)
+    files: int = 0
+
+
+_JOB: _Job | None = None
+PARALLEL_FROM = 1000  # schools; below this a second process costs more than it saves
+
+
+def _init_worker(job: _Job) -> None:
+    global _JOB
+    _JOB = job
+
+
 def generate(
     out: Path,
     schools: int | None = None,
@@ -137,9 +176,12 @@ def generate(
         for p in profiles
         if p.size.total_pupils >= 200 and p.opened is None and p.closed is None
     ]
-    plan = make_plan([p.urn for p in profiles], eligible or [profiles[0].urn], term_list, seed)
-    needs = calibration.need_mix()
-    national = calibration.national_support_rates()
+    urns = [p.urn for p in profiles]
+    xlsx_share = XLSX_SHARE[scale]
+    plan = make_plan(urns, eligible or urns[:1], term_list, seed, xlsx_share=xlsx_share)
+    job = _Job(
+        out, term_list, seed, plan, calibration.need_mix(), calibration.national_support_rates()
+    )
     summary = GenerationSummary(schools=len(profiles))
     register_sizes: dict[str, dict[Term, int]] = {}
     flagged: dict[str, set[Term]] = {}
@@ -153,30 +195,19 @@ def generate(
                 ("deliveries", DELIVERY_COLUMNS),
             )
         }
-        for profile in profiles:
-            simulation = SchoolSimulation(
-                profile, term_list, seed, needs[profile.phase], national[profile.phase]
-            )
-            plants_for = lambda term, urn=profile.urn: plan.plants_at(urn, term)  # noqa: E731
-            for term_return in simulation.run(plants_for):
-                term = term_return.term
-                register_sizes.setdefault(profile.urn, {})[term] = len(term_return.pupils)
-                delivery = plan.delivery(profile.urn, term)
-                rng = random.Random(f"{seed}:{profile.urn}:{term.index}:delivery")
-                files = _deliver(out, profile, term_return, delivery, rng, writers)
-                summary.files += files
-                summary.returns += 1
-                for check, status, origin in _expected(term_return, delivery):
-                    writers["duty_flags"].writerow(
-                        [profile.urn, term.academic_year, term.term, check, status, origin]
-                    )
-                    if status in ("amber", "red"):
-                        summary.planted_flags += 1
-                        summary.checks_covered.add(check)
-                        if check not in ("identification_rate", "return_received"):
-                            flagged.setdefault(profile.urn, set()).add(term)
-                if delivery.kind.startswith("invalid"):
-                    summary.rejected_returns += 1
+        for result in _simulate_all(profiles, job, stack):
+            writers["duty_flags"].writerows(result.flags)
+            writers["rejected_returns"].writerows(result.rejected)
+            writers["deliveries"].writerows(result.deliveries)
+            register_sizes[result.urn] = result.register_sizes
+            flagged[result.urn] = result.flagged_terms
+            summary.files += result.files
+            summary.returns += len(result.register_sizes)
+            summary.rejected_returns += len(result.rejected)
+            for _, _, _, check, status, _ in result.flags:
+                if status in ("amber", "red"):
+                    summary.planted_flags += 1
+                    summary.checks_covered.add(check)
             if progress:
                 progress(1)
 
@@ -184,6 +215,39 @@ def generate(
     _write_register(out / "register.csv", profiles)
     _write_readme(out, seed, scale, summary)
     return summary
+
+
+def _simulate_all(
+    profiles: list[SchoolProfile], job: _Job, stack: ExitStack
+) -> Iterator[_SchoolOutput]:
+    """Each school's output in register order; two processes for a national set."""
+    workers = min(2, os.cpu_count() or 1)
+    if len(profiles) < PARALLEL_FROM or workers < 2:
+        _init_worker(job)
+        return map(_simulate_school, profiles)
+    context = multiprocessing.get_context("fork")
+    pool = stack.enter_context(context.Pool(workers, _init_worker, (job,)))
+    return pool.imap(_simulate_school, profiles, chunksize=32)
+
+
+def _simulate_school(profile: SchoolProfile) -> _SchoolOutput:
+    job = _JOB
+    assert job is not None, "_init_worker sets the job first"
+    output = _SchoolOutput(profile.urn)
+    simulation = SchoolSimulation(
+        profile, job.terms, job.seed, job.needs[profile.phase], job.national[profile.phase]
+    )
+    for term_return in simulation.run(lambda term: job.plan.plants_at(profile.urn, term)):
+        term = term_return.term
+        output.register_sizes[term] = len(term_return.pupils)
+        delivery = job.plan.delivery(profile.urn, term)
+        rng = random.Random(f"{job.seed}:{profile.urn}:{term.index}:delivery")
+        output.files += _deliver(job.out, profile, term_return, delivery, rng, output)
+        for check, status, origin in _expected(term_return, delivery):
+            output.flags.append([profile.urn, term.academic_year, term.term, check, status, origin])
+            if status in ("amber", "red") and check not in UNRELATED_TO_ENQUIRIES:
+                output.flagged_terms.add(term)
+    return output
 
 
 def _csv_writer(stack: ExitStack, path: Path, columns: list[str]) -> Any:
@@ -216,7 +280,7 @@ def _deliver(
     term_return: TermReturn,
     delivery: Delivery,
     rng: random.Random,
-    writers: dict[str, Any],
+    output: _SchoolOutput,
 ) -> int:
     """Write the file(s) for one school's term as the plan says they arrive."""
     term = term_return.term
@@ -233,7 +297,7 @@ def _deliver(
         files = _invalid_files(profile.urn, *final, delivery, style)
         sends.append((_at(census, rng.randint(*early), rng), files, "rejected"))
         rule = INVALID_RULE[delivery.invalid_reason]
-        writers["rejected_returns"].writerow(
+        output.rejected.append(
             [
                 ";".join(sorted(files)),
                 profile.urn,
@@ -244,7 +308,7 @@ def _deliver(
             ]
         )
         if kind == "invalid":
-            return _send_all(out, profile.urn, term, sends, writers)
+            return _send_all(out, profile.urn, term, sends, output)
     if kind == "resubmitted":
         draft = dict(final[0], number_on_roll=final[0]["number_on_roll"] + 3)
         draft_files = render_return(draft, final[1], delivery.file_format, style)
@@ -257,7 +321,7 @@ def _deliver(
         day = rng.randint(8, deadline_days - 3)
     files = render_return(*final, delivery.file_format, style)
     sends.append((_at(census, day, rng), files, "loaded"))
-    return _send_all(out, profile.urn, term, sends, writers)
+    return _send_all(out, profile.urn, term, sends, output)
 
 
 def _invalid_files(
@@ -272,6 +336,8 @@ def _invalid_files(
     extra: dict[str, list[str]] = {}
     dropped: dict[str, list[str]] = {}
     reason = delivery.invalid_reason
+    if len(pupils) < 2 and reason == "duplicate_pupil_ref":
+        reason = delivery.invalid_reason = "urn_mismatch"
     if reason == "upn_in_cell":
         pupils[0]["pupil_ref"] = "X" + "".join(str((7 * i + int(urn)) % 10) for i in range(12))
     elif reason == "name_column":
@@ -297,7 +363,7 @@ def _send_all(
     urn: str,
     term: Term,
     sends: list[tuple[datetime, dict[str, bytes], str]],
-    writers: dict[str, Any],
+    output: _SchoolOutput,
 ) -> int:
     count = 0
     last = len(sends) - 1
@@ -309,7 +375,7 @@ def _send_all(
             path.write_bytes(data)
             os.utime(path, (moment.timestamp(), moment.timestamp()))
             in_force = "Y" if position == last and outcome == "loaded" else "N"
-            writers["deliveries"].writerow(
+            output.deliveries.append(
                 [
                     path.relative_to(out).as_posix(),
                     name,

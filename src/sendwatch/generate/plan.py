@@ -131,6 +131,7 @@ def make_plan(
     terms: list[Term],
     seed: int,
     messy_share: float = 0.3,
+    xlsx_share: float = 0.6,
 ) -> SamplePlan:
     """Plant problems at a known set of schools and terms.
 
@@ -171,7 +172,7 @@ def make_plan(
         for term in terms:
             delivery = plan.deliveries.setdefault((urn, term), Delivery())
             delivery.messy = rng.random() < messy_share
-            delivery.file_format = "csv" if rng.random() < 0.4 else "xlsx"
+            delivery.file_format = "xlsx" if rng.random() < xlsx_share else "csv"
     return plan
 
 

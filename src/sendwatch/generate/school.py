@@ -211,7 +211,9 @@ class SchoolSimulation:
 
     def _target_counts(self, roll: int) -> tuple[int, int]:
         size = self.profile.size
-        return round(roll * size.support_rate), round(roll * size.ehc_rate)
+        k_count, e_count = round(roll * size.support_rate), round(roll * size.ehc_rate)
+        # A return lists at least one pupil: an empty register is sent back as an error.
+        return max(k_count, 1 if e_count == 0 else 0), e_count
 
     def _start_register(self, term: Term, roll: int) -> None:
         k_target, e_target = self._target_counts(roll)

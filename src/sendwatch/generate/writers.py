@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from sendwatch.contract.v1 import CONTRACT, Kind, Sheet, return_file_names
 
@@ -114,19 +115,22 @@ def csv_bytes(grid: list[list[Any]], encoding: str) -> bytes:
 
 
 def xlsx_bytes(grids: dict[str, list[list[Any]]]) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = Workbook(write_only=True)
     for name, grid in grids.items():
         worksheet = workbook.create_sheet(name)
         for row in grid:
-            worksheet.append(row)
-        for cells in worksheet.iter_rows(min_row=2):
-            for cell in cells:
-                if isinstance(cell.value, date):
-                    cell.number_format = "DD/MM/YYYY"
+            worksheet.append([_excel_cell(worksheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return reproducible_zip(buffer.getvalue())
+
+
+def _excel_cell(worksheet: Any, value: Any) -> Any:
+    if isinstance(value, date):
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.number_format = "DD/MM/YYYY"
+        return cell
+    return value
 
 
 def reproducible_zip(data: bytes) -> bytes:

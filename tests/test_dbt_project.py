@@ -1,0 +1,33 @@
+"""The dbt project builds with the real dbt-duckdb on the project's seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from dbt.cli.main import dbtRunner
+
+from sendwatch.settings import PROJECT_ROOT
+
+
+def test_dbt_build_loads_seeds_and_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("SENDWATCH_WAREHOUSE", str(warehouse))
+    monkeypatch.chdir(PROJECT_ROOT / "dbt_project")  # dbt finds seeds relative to it
+    result = dbtRunner().invoke(["build", "--profiles-dir", ".", "--project-dir", "."])
+    assert result.success, result.exception
+    # dbt-duckdb keeps its connection open in this process: share its configuration
+    with duckdb.connect(str(warehouse)) as connection:
+        rates = dict(
+            connection.execute(
+                "select phase, sen_support_rate from stg_reference__national_sen_support_rates"
+            ).fetchall()
+        )
+        tables = {
+            row[0]
+            for row in connection.execute("select table_name from duckdb_tables()").fetchall()
+        }
+    assert rates == {"all_through": 0.1235, "primary": 0.1345, "secondary": 0.1248}
+    assert "la_context_sen2" in tables
+    assert "calibration_school_sizes_england_2023" not in tables  # generator-only seed

@@ -1,0 +1,161 @@
+"""The blank template, the command line, and the settings."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from click.testing import CliRunner
+from helpers import pupil_row, school_row
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from sendwatch.cli import cli
+from sendwatch.contract.docs import DOCS_PAGE, render
+from sendwatch.contract.v1 import CONTRACT, Kind
+from sendwatch.settings import PROJECT_ROOT, load_settings
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The installed command, in its own process, as a school would run it."""
+    command = [sys.executable, "-m", "sendwatch.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def fill_template(template: Path, target: Path) -> None:
+    workbook = load_workbook(template)
+    for sheet_name, row in (("school", school_row()), ("pupils", pupil_row(1))):
+        sheet = workbook[sheet_name]
+        headers = [cell.value for cell in sheet[1]]
+        for index, header in enumerate(headers, start=1):
+            sheet.cell(row=2, column=index, value=row[header])
+    workbook.save(target)
+
+
+def test_template_filled_with_one_pupil_passes_validate(tmp_path: Path) -> None:
+    template = tmp_path / "blank.xlsx"
+    assert run("template", "--out", str(template)).returncode == 0
+    filled = tmp_path / "900123_2025-26_autumn.xlsx"
+    fill_template(template, filled)
+    result = run("validate", str(filled))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "VALID    900123_2025-26_autumn.xlsx: 1 pupils" in result.stdout
+
+
+def test_blank_template_is_rejected_with_reasons(tmp_path: Path) -> None:
+    template = tmp_path / "900123_2025-26_autumn.xlsx"
+    run("template", "--out", str(template))
+    result = run("validate", str(template))
+    assert result.returncode == 1
+    assert "sheet school: the school sheet must have exactly one row of figures; it has 0" in (
+        result.stdout
+    )
+
+
+def test_template_has_headers_drop_downs_and_instructions(tmp_path: Path) -> None:
+    template = tmp_path / "blank.xlsx"
+    CliRunner().invoke(cli, ["template", "--out", str(template)])
+    workbook = load_workbook(template)
+    assert workbook.sheetnames == ["instructions", "school", "pupils"]
+    for sheet in CONTRACT.sheets:
+        worksheet = workbook[sheet.name]
+        assert [cell.value for cell in worksheet[1]] == list(sheet.column_names)
+        with_list = {
+            str(cell_range).split(":")[0].rstrip("0123456789")
+            for dv in worksheet.data_validations.dataValidation
+            for cell_range in dv.sqref.ranges
+        }
+        coded = {
+            get_column_letter(index)
+            for index, column in enumerate(sheet.columns, start=1)
+            if column.kind in (Kind.CODE, Kind.YES_NO)
+        }
+        assert with_list == coded
+    primary_need = next(
+        dv.formula1
+        for dv in workbook["pupils"].data_validations.dataValidation
+        if str(dv.sqref).startswith("D2")
+    )
+    assert "SEMH" in primary_need and "NSA" in primary_need
+    guide = "\n".join(str(c.value) for row in workbook["instructions"].iter_rows() for c in row)
+    assert "Do not include names, dates of birth, UPNs" in guide
+    assert "parent_meetings_last_12m" in guide and "6.65 (at least three a year)" in guide
+
+
+def test_help_lists_every_command() -> None:
+    result = run("--help")
+    for command in ("generate", "template", "validate", "refresh", "export", "serve", "demo"):
+        assert f"  {command} " in result.stdout
+
+
+def test_errors_are_one_clear_line(tmp_path: Path) -> None:
+    result = run("validate", str(tmp_path / "missing.xlsx"))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"sendwatch: no such file: {tmp_path / 'missing.xlsx'}"
+    result = run("refresh")
+    assert result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_validate_reports_a_file_that_names_no_return(tmp_path: Path) -> None:
+    stray = tmp_path / "returns final.xlsx"
+    stray.write_bytes(b"x")
+    result = run("validate", str(stray))
+    assert result.returncode == 1 and "REJECTED returns final.xlsx: the file name" in result.stdout
+
+
+def test_validate_checks_the_register_when_given(tmp_path: Path) -> None:
+    template = tmp_path / "blank.xlsx"
+    run("template", "--out", str(template))
+    filled = tmp_path / "900123_2025-26_autumn.xlsx"
+    fill_template(template, filled)
+    register = tmp_path / "register.csv"
+    register.write_text("urn,school_name,phase,locality\n900999,Other School,primary,North\n")
+    result = run("validate", str(filled), "--register", str(register))
+    assert result.returncode == 1 and "not a school on the LA's register" in result.stdout
+
+
+def test_contract_page_is_generated_from_the_code() -> None:
+    assert DOCS_PAGE.read_text(encoding="utf-8") == render(), (
+        "docs are stale: run `uv run python -m sendwatch.contract.docs`"
+    )
+
+
+def test_settings_from_environment_and_toml(tmp_path: Path) -> None:
+    default = load_settings({})
+    assert default.home == PROJECT_ROOT / "var"
+    assert default.register == PROJECT_ROOT / "var" / "sample" / "register.csv"
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "sendwatch.toml").write_text('[sendwatch]\nregister = "la/register.csv"\n')
+    from_file = load_settings({"SENDWATCH_HOME": str(home)})
+    assert from_file.home == home and from_file.register == PROJECT_ROOT / "la/register.csv"
+    env_wins = load_settings({"SENDWATCH_HOME": str(home), "SENDWATCH_REGISTER": "/x/r.csv"})
+    assert env_wins.register == Path("/x/r.csv")
+    assert env_wins.landing == home / "landing" and env_wins.quarantine == home / "quarantine"
+
+
+def test_settings_do_not_depend_on_the_current_directory(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_settings({"SENDWATCH_HOME": "var"}).home == PROJECT_ROOT / "var"
+
+
+def test_register_problems_name_file_row_and_column(tmp_path: Path) -> None:
+    from sendwatch.register import RegisterError, read_register
+
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "urn,school_name,phase,locality\n900001,A,primary,North\n9001,B,primary,X\n"
+    )
+    try:
+        read_register(register)
+    except RegisterError as error:
+        assert str(error).startswith("register.csv, row 3, column urn:")
+    else:
+        raise AssertionError("a 4-digit URN was accepted")
+    register.write_text(
+        "urn,school_name,phase,locality,opened\n900001,A,Primary,North,01/09/2025\n"
+    )
+    school = read_register(register)[0]
+    assert school.phase == "primary" and school.opened == date(2025, 9, 1)
