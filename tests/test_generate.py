@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import statistics
 from collections import Counter, defaultdict
 from datetime import date
@@ -157,7 +158,7 @@ def test_pupils_persist_join_and_leave(sample) -> None:
     order = ["2024-25autumn", "2024-25spring", "2024-25summer",
              "2025-26autumn", "2025-26spring", "2025-26summer"]  # fmt: skip
     for terms in by_school.values():
-        for first, second in zip(order, order[1:], strict=False):
+        for first, second in itertools.pairwise(order):
             if first in terms and second in terms:
                 kept += len(terms[first] & terms[second])
                 joined += len(terms[second] - terms[first])
