@@ -7,10 +7,14 @@ import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sendwatch.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sendwatch.generate import GenerationSummary
 
 NOT_YET = {
     "refresh": "the nightly pipeline (issue 3)",
@@ -42,20 +46,25 @@ def cli() -> None:
 @click.option("--terms", type=click.IntRange(1, 6), default=6, show_default=True)
 def generate(out: Path, schools: int | None, seed: int, scale: str, terms: int) -> None:
     """Write realistic sample returns, register, enquiries and ground truth."""
-    from sendwatch.generate import choose_sizes
-    from sendwatch.generate import generate as run_generate
-
-    count = len(choose_sizes(scale, schools))
-    with click.progressbar(
-        length=count, label=f"Simulating {count} schools", file=sys.stderr
-    ) as bar:
-        summary = run_generate(out, schools, seed, scale, terms, progress=bar.update)
+    summary = _generate_with_progress(out, schools, seed, scale, terms)
     click.echo(
         f"Wrote {summary.files} return files for {summary.schools} schools to {out}: "
         f"{summary.planted_flags} planted amber/red results over "
         f"{len(summary.checks_covered)} checks, {summary.rejected_returns} invalid returns, "
         f"{summary.enquiries} SENDIASS enquiries."
     )
+
+
+def _generate_with_progress(
+    out: Path, schools: int | None = None, seed: int = 1, scale: str = "bcp", terms: int = 6
+) -> GenerationSummary:
+    from sendwatch.generate import choose_sizes
+    from sendwatch.generate import generate as run_generate
+
+    count = len(choose_sizes(scale, schools))
+    label = f"Simulating {count} schools"
+    with click.progressbar(length=count, label=label, file=sys.stderr) as bar:
+        return run_generate(out, schools, seed, scale, terms, progress=bar.update)
 
 
 @cli.command()
@@ -112,11 +121,10 @@ def demo() -> None:
 
 
 def run_demo(settings: Settings) -> None:
-    from sendwatch.generate import generate as run_generate
     from sendwatch.validation import group_return_files, validate_return
 
     click.echo(f"Generating sample data in {settings.sample} ...")
-    summary = run_generate(settings.sample, seed=1)
+    summary = _generate_with_progress(settings.sample)
     settings.ensure_folders()
     copied = 0
     for path in sorted((settings.sample / "landing").rglob("*")):

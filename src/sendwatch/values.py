@@ -213,6 +213,7 @@ READERS: dict[Kind, Callable[[Any], Any]] = {
     Kind.YES_NO: read_yes_no,
     Kind.MONEY: read_money,
     Kind.PUPIL_REF: read_pupil_ref,
+    Kind.REFERENCE: read_pupil_ref,
     Kind.URL: read_url,
 }
 

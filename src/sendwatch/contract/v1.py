@@ -29,6 +29,7 @@ class Kind(StrEnum):
     CODE = "code"
     CODE_LIST = "code_list"
     PUPIL_REF = "pupil_ref"
+    REFERENCE = "reference"
     URL = "url"
 
 
@@ -43,6 +44,7 @@ KIND_DESCRIPTIONS: dict[Kind, str] = {
     Kind.CODE: "one of the listed codes",
     Kind.CODE_LIST: "codes from the list, separated by ;",
     Kind.PUPIL_REF: "6 to 40 letters, digits, - or _ (the school's own pseudonym, never the UPN)",
+    Kind.REFERENCE: "6 to 40 letters, digits, - or _",
     Kind.URL: "a web address starting https://",
 }
 
@@ -355,7 +357,7 @@ PUPILS_SHEET = Sheet(
 SHEETS: tuple[Sheet, ...] = (SCHOOL_SHEET, PUPILS_SHEET)
 
 ENQUIRIES_COLUMNS: tuple[Column, ...] = (
-    Column("enquiry_ref", Kind.PUPIL_REF, "the service's own reference"),
+    Column("enquiry_ref", Kind.REFERENCE, "the service's own reference"),
     Column("received_date", Kind.DATE, "when the enquiry was received"),
     Column(
         "urn", Kind.URN, "the school the enquiry is about", optional=True, blank_means="if none"
@@ -539,7 +541,6 @@ PERSONAL_DATA_HEADER_WORDS = frozenset(
         "upn",
         "address",
         "postcode",
-        "post",
     }
 )
 UPN_PATTERN = re.compile(r"^[A-Za-z]\d{12}$|^[A-Za-z]\d{11}[A-Za-z]$")
