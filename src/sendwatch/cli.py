@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from sendwatch.generate import GenerationSummary
 
 NOT_YET = {
-    "refresh": "the nightly pipeline (issue 3)",
-    "export": "the pipeline's warehouse (issues 3 and 4)",
     "serve": "the dashboard (issue 5)",
 }
 
@@ -111,6 +109,48 @@ def validate(files: tuple[Path, ...], register: Path | None) -> None:
     rejected = len(returns) - valid + len(problems)
     click.echo(f"{valid} valid, {rejected} rejected.")
     sys.exit(1 if rejected else 0)
+
+
+@cli.command()
+def refresh() -> None:
+    """Run the nightly pipeline once, now (the same Airflow DAG the scheduler runs)."""
+    from sendwatch.pipeline.runtime import refresh as run_refresh
+
+    settings = load_settings()
+    click.echo(f"Refreshing from {settings.landing} (this takes a minute) ...", err=True)
+    result = run_refresh(settings)
+    _print_summary(result.summary)
+    if not result.succeeded:
+        failure = result.summary.get("failure") or {}
+        raise SendwatchError(
+            f"the refresh failed at {failure.get('step', 'an unknown step')}: "
+            f"{failure.get('error', result.state)}. The previous snapshot is still served."
+        )
+
+
+def _print_summary(summary: dict) -> None:
+    click.echo(f"Run {summary.get('run_id')}: {summary.get('status')}")
+    for outcome, count in sorted((summary.get("deliveries") or {}).items()):
+        click.echo(f"  {outcome:18} {count}")
+    if summary.get("published"):
+        click.echo(f"  published          {summary['published']}")
+    for rejected in (summary.get("rejected") or [])[:20]:
+        click.echo(f"  REJECTED {', '.join(rejected['files'])}: {rejected['first_error']}")
+
+
+@cli.group()
+def export() -> None:
+    """Export tables from the published snapshot."""
+
+
+@export.command("submissions")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="CSV file to write.")
+def export_submissions(out: Path) -> None:
+    """One row per file received: outcome, whether in force, first error."""
+    from sendwatch.exports import write_submissions
+
+    rows = write_submissions(load_settings(), out)
+    click.echo(f"Wrote {rows} rows to {out}")
 
 
 @cli.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from sendwatch.contract.v1 import TERMS
 
@@ -66,3 +67,23 @@ def term_range(first: Term, count: int) -> list[Term]:
 
 
 SAMPLE_TERMS: tuple[Term, ...] = tuple(term_range(Term(2024, "autumn"), 6))
+
+
+def write_term_dates_seed(path: Path, first: Term = SAMPLE_TERMS[0], count: int = 6) -> Path:
+    """The terms the LA collects, with census dates and deadlines, as a dbt seed.
+
+    An LA adds the coming terms (or sets its own deadlines) by editing the seed.
+    """
+    lines = ["academic_year,term,census_date,deadline"]
+    lines += [
+        f"{t.academic_year},{t.term},{t.census_date.isoformat()},{t.deadline.isoformat()}"
+        for t in term_range(first, count)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    from sendwatch.settings import PROJECT_ROOT
+
+    print(f"wrote {write_term_dates_seed(PROJECT_ROOT / 'seeds' / 'term_dates.csv')}")

@@ -19,6 +19,8 @@ import pandas as pd
 from sendwatch.contract.v1 import (
     CONTRACT,
     EARLIEST_DATE_YEAR,
+    ENQUIRIES_FILE_PATTERN,
+    ENQUIRIES_SHEET,
     Contract,
     Kind,
     ReturnName,
@@ -53,6 +55,7 @@ class ValidatedReturn:
     problems: list[Problem] = field(default_factory=list)
     school: dict[str, Any] | None = None
     pupils: list[dict[str, Any]] = field(default_factory=list)
+    pupil_row_numbers: list[int] = field(default_factory=list)  # as the sheet shows them
 
     @property
     def valid(self) -> bool:
@@ -116,6 +119,62 @@ def validate_return(
     if not result.problems:
         result.school = school_rows[0][1]
         result.pupils = [values for _, values in pupil_rows]
+        result.pupil_row_numbers = [number for number, _ in pupil_rows]
+    return result
+
+
+@dataclass
+class ValidatedEnquiries:
+    """A monthly SENDIASS file, checked."""
+
+    file_name: str
+    month: str
+    problems: list[Problem] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def validate_enquiries(
+    file_name: str, data: bytes, today: date | None = None
+) -> ValidatedEnquiries:
+    """Check a ``sendiass_enquiries_<YYYY-MM>.csv`` file against contract section 4."""
+    today = today or date.today()
+    match = ENQUIRIES_FILE_PATTERN.match(file_name)
+    result = ValidatedEnquiries(file_name, match["month"] if match else "")
+    if not match:
+        result.problems.append(
+            Problem(file_name, "file_name", "the file name is not sendiass_enquiries_<YYYY-MM>.csv")
+        )
+        return result
+    try:
+        raw = read_csv(file_name, data, ENQUIRIES_SHEET.name)
+    except UnreadableFile as error:
+        result.problems.append(Problem(error.file_name, "unreadable_file", error.message))
+        return result
+    rows = _check_sheet(raw, ENQUIRIES_SHEET)
+    result.problems.extend(raw.problems)
+    for number, values in rows:
+        for column in ("received_date", "closed_date"):
+            value = values.get(column)
+            if value is not None and (value > today or value.year < EARLIEST_DATE_YEAR):
+                rule = "date_before_2000" if value.year < EARLIEST_DATE_YEAR else "date_in_future"
+                result.problems.append(
+                    Problem(
+                        file_name,
+                        rule,
+                        f"the date {value:%d/%m/%Y} cannot be right",
+                        sheet=raw.name,
+                        row=number,
+                        column=column,
+                        column_letter=column_letter(raw.headers.index(column)),
+                        value=cell_text(value),
+                    )
+                )
+    if not result.problems:
+        result.rows = [values for _, values in rows]
     return result
 
 
@@ -229,7 +288,7 @@ def _check_row_count(raw: RawSheet, sheet: Sheet) -> None:
     count = len(raw.rows)
     if sheet.exactly_one_row and count != 1:
         message = f"the {sheet.name} sheet must have exactly one row of figures; it has {count}"
-    elif not sheet.exactly_one_row and count == 0:
+    elif not sheet.exactly_one_row and not sheet.allow_empty and count == 0:
         message = f"the {sheet.name} sheet has headings but no rows"
     else:
         return

@@ -132,6 +132,7 @@ class Sheet:
     purpose: str
     columns: tuple[Column, ...]
     exactly_one_row: bool = False
+    allow_empty: bool = False
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -356,16 +357,24 @@ PUPILS_SHEET = Sheet(
 
 SHEETS: tuple[Sheet, ...] = (SCHOOL_SHEET, PUPILS_SHEET)
 
-ENQUIRIES_COLUMNS: tuple[Column, ...] = (
-    Column("enquiry_ref", Kind.REFERENCE, "the service's own reference"),
-    Column("received_date", Kind.DATE, "when the enquiry was received"),
-    Column(
-        "urn", Kind.URN, "the school the enquiry is about", optional=True, blank_means="if none"
+ENQUIRIES_SHEET = Sheet(
+    name="enquiries",
+    purpose="One row per enquiry received by SENDIASS in the month.",
+    allow_empty=True,
+    columns=(
+        Column("enquiry_ref", Kind.REFERENCE, "the service's own reference"),
+        Column("received_date", Kind.DATE, "when the enquiry was received"),
+        Column(
+            "urn", Kind.URN, "the school the enquiry is about", optional=True, blank_means="if none"
+        ),
+        Column("theme", Kind.CODE, "what the enquiry is about", allowed=ENQUIRY_THEMES),
+        Column("is_complaint", Kind.YES_NO, "the enquiry is a complaint"),
+        Column(
+            "closed_date", Kind.DATE, "when it was closed", optional=True, blank_means="if open"
+        ),
     ),
-    Column("theme", Kind.CODE, "what the enquiry is about", allowed=ENQUIRY_THEMES),
-    Column("is_complaint", Kind.YES_NO, "the enquiry is a complaint"),
-    Column("closed_date", Kind.DATE, "when it was closed", optional=True, blank_means="if open"),
 )
+ENQUIRIES_COLUMNS = ENQUIRIES_SHEET.columns
 
 REGISTER_COLUMNS: tuple[str, ...] = ("urn", "school_name", "phase", "locality", "opened", "closed")
 
@@ -464,6 +473,11 @@ RULES: tuple[Rule, ...] = (
         "personal_data_value",
         "No cell looks like a UPN or a full UK postcode",
         "Replace the value with the school's own pseudonymous reference, and remove postcodes.",
+    ),
+    Rule(
+        "date_in_future",
+        "No enquiry date lies in the future",
+        "Correct the date.",
     ),
     Rule(
         "not_on_register",

@@ -1,0 +1,90 @@
+"""
+# SEN returns, nightly
+
+Every night at 02:00 (Europe/London) this DAG takes what schools and SENDIASS
+have sent to the landing folder and publishes a new warehouse snapshot:
+
+1. **discover** the files in `$SENDWATCH_HOME/landing/` and group them into returns;
+2. **validate** each return with the contract's rules and the Great Expectations
+   suites in `expectations/`, staging the valid rows with their lineage;
+3. **build** a copy of the warehouse with tonight's rows, then `dbt build`;
+4. **check** the marts with the Great Expectations checkpoint;
+5. **publish** the snapshot (an atomic swap), then move each file to `archive/`,
+   or to `quarantine/` beside a report a school business manager can act on;
+6. **summarise** the night, whether it succeeded or not.
+
+A failed night publishes nothing and moves nothing: yesterday's snapshot keeps
+serving and `runs/<run>/failed.json` says which step failed and why. The logic
+lives in `sendwatch.pipeline.nightly` and in dbt; this file only wires it up.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import dag, get_current_context, task
+
+# File moves and the published folder can meet passing faults (a share, a full disk).
+FILE_RETRIES = {"retries": 2, "retry_delay": timedelta(minutes=5)}
+
+
+def _run() -> tuple[object, str]:
+    """Settings and run id, read when a task runs (never when the DAG is parsed)."""
+    from sendwatch.settings import load_settings
+
+    return load_settings(), str(get_current_context()["run_id"])
+
+
+@dag(
+    dag_id="sen_returns_nightly",
+    schedule="0 2 * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/London"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["sendwatch"],
+    default_args={"owner": "sendwatch", "retries": 0},
+)
+def sen_returns_nightly() -> None:
+    @task(**FILE_RETRIES)
+    def discover() -> dict:
+        from sendwatch.pipeline import nightly
+
+        return nightly.discover(*_run())
+
+    @task
+    def validate(found: dict) -> dict:
+        from sendwatch.pipeline import nightly
+
+        return nightly.validate(*_run())
+
+    @task
+    def build(outcomes: dict) -> dict:
+        from sendwatch.pipeline import nightly
+
+        return nightly.build(*_run())
+
+    @task
+    def check(built: dict) -> dict:
+        from sendwatch.pipeline import nightly
+
+        return nightly.check(*_run())
+
+    @task(**FILE_RETRIES)
+    def publish(checked: dict) -> dict:
+        from sendwatch.pipeline import nightly
+
+        return nightly.publish(*_run())
+
+    @task(trigger_rule="all_done")
+    def summarise() -> dict:
+        """Runs whatever happened upstream, so a failed night says why."""
+        from sendwatch.pipeline import nightly
+
+        return nightly.summarise_run(*_run())
+
+    publish(check(build(validate(discover())))) >> summarise()
+
+
+sen_returns_nightly()

@@ -1,0 +1,20 @@
+with source_submissions as (
+    select * from {{ source('pipeline', 'raw_submissions') }}
+)
+
+select
+    submission_id,
+    file_name,
+    landing_path,
+    sha256,
+    urn,
+    academic_year,
+    term,
+    received_at,
+    processed_at,
+    outcome,
+    first_error,
+    problem_count,
+    contract_version,
+    run_id
+from source_submissions

@@ -1,0 +1,544 @@
+"""The steps of the nightly refresh. The DAG ``sen_returns_nightly`` calls them.
+
+Each step reads and writes only its run's folder (``$SENDWATCH_HOME/runs/<run>``)
+until ``publish``, so any step can be retried and a failed night leaves the
+warehouse, the published snapshot and the landing folder as they were:
+
+discover  -> manifest.json       what is in landing, grouped into deliveries
+validate  -> staged.duckdb       valid rows with lineage, and every outcome
+build     -> warehouse.duckdb    a copy of the warehouse + the night's rows + dbt build
+check     -> gates.json          Great Expectations on the marts
+publish   -> published/, archive/, quarantine/   the swap, then the files move
+summarise -> summary.json, runs/history.jsonl
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import pandas as pd
+
+from sendwatch.contract.v1 import CONTRACT, ENQUIRIES_SHEET, VERSION, parse_return_file_name
+from sendwatch.pipeline import gates
+from sendwatch.pipeline.landing import Delivery, group_deliveries, landed_files
+from sendwatch.pipeline.publish import publish_snapshot
+from sendwatch.pipeline.warehouse import (
+    RAW_TABLES,
+    column_names,
+    create_raw_tables,
+    processed_files,
+)
+from sendwatch.problems import Problem, summarise
+from sendwatch.register import read_register
+from sendwatch.settings import PROJECT_ROOT, Settings
+from sendwatch.validation import ReturnFiles, validate_enquiries, validate_return
+
+Step = TypeVar("Step", bound=Callable[..., Any])
+DBT_PROJECT = PROJECT_ROOT / "dbt_project"
+MART_TABLES = ("fct_submissions", "fct_return_status")
+
+
+def run_folder(settings: Settings, run_id: str) -> Path:
+    return settings.home / "runs" / re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def recorded(step: Step) -> Step:
+    """Record a step's failure in the run folder, so the summary can say why."""
+
+    @functools.wraps(step)
+    def wrapper(settings: Settings, run_id: str, *args: Any, **kwargs: Any) -> Any:
+        folder = run_folder(settings, run_id)
+        try:
+            return step(settings, run_id, *args, **kwargs)
+        except Exception as error:
+            folder.mkdir(parents=True, exist_ok=True)
+            _write_json(
+                folder / "failed.json",
+                {"step": step.__name__, "error": f"{type(error).__name__}: {error}"},
+            )
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --- discover ---------------------------------------------------------------------
+
+
+@recorded
+def discover(settings: Settings, run_id: str) -> dict[str, int]:
+    """List what has landed and group it into deliveries."""
+    settings.ensure_folders()
+    folder = run_folder(settings, run_id)
+    if folder.exists():
+        shutil.rmtree(folder)  # a retried night starts its folder again
+    folder.mkdir(parents=True)
+    files = landed_files(settings.landing)
+    deliveries = group_deliveries(files)
+    _write_json(
+        folder / "manifest.json",
+        {
+            "run_id": run_id,
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "deliveries": [delivery.as_dict() for delivery in deliveries],
+        },
+    )
+    return {"files": len(files), "deliveries": len(deliveries)}
+
+
+# --- validate ---------------------------------------------------------------------
+
+
+@recorded
+def validate(settings: Settings, run_id: str) -> dict[str, int]:
+    """Check every delivery with the contract's rules and the GX suites; stage the rows."""
+    folder = run_folder(settings, run_id)
+    manifest = _read_json(folder / "manifest.json")
+    processed_at = manifest["started_at"]
+    register_urns = {school.urn for school in read_register(settings.register)}
+    seen = processed_files(settings.warehouse)
+    outcomes: list[dict[str, Any]] = []
+    staged: dict[str, list[pd.DataFrame]] = {"school": [], "pupils": [], "enquiries": []}
+    seen_tonight: set[str] = set()
+    for data in manifest["deliveries"]:
+        delivery = Delivery.from_dict(data)
+        outcome = _judge(settings, delivery, seen, seen_tonight, register_urns, staged)
+        outcomes.append(outcome)
+        seen_tonight.update(f.sha256 for f in delivery.files)
+    _gate_returns(staged, outcomes)
+    staged_path = folder / "staged.duckdb"
+    staged_path.unlink(missing_ok=True)
+    with duckdb.connect(str(staged_path)) as connection:
+        create_raw_tables(connection)
+        _stage_rows(connection, staged, outcomes, run_id, processed_at)
+        _stage_submissions(connection, outcomes, run_id, processed_at)
+    _write_json(folder / "outcomes.json", outcomes)
+    counts = Counter(outcome["outcome"] for outcome in outcomes)
+    return dict(counts)
+
+
+def _submission_id(delivery: Delivery) -> str:
+    import hashlib
+
+    joined = "|".join(sorted(f"{f.file_name}:{f.sha256}" for f in delivery.files))
+    return hashlib.sha256(joined.encode()).hexdigest()[:20]
+
+
+def _judge(
+    settings: Settings,
+    delivery: Delivery,
+    seen: dict[str, set[str]],
+    seen_tonight: set[str],
+    register_urns: set[str],
+    staged: dict[str, list[pd.DataFrame]],
+) -> dict[str, Any]:
+    """Decide one delivery's outcome; stage its rows if it loads."""
+    outcome: dict[str, Any] = {
+        **delivery.as_dict(),
+        "submission_id": _submission_id(delivery),
+        "received_at": delivery.received_at,
+        "problems": [],
+    }
+    if all(f.path in seen.get(f.sha256, set()) for f in delivery.files):
+        return {**outcome, "outcome": "already_recorded"}  # moved on a night that crashed
+    if all(f.sha256 in seen or f.sha256 in seen_tonight for f in delivery.files):
+        return {**outcome, "outcome": "duplicate"}
+    received = datetime.fromisoformat(delivery.received_at).date()
+    contents = {f.file_name: (settings.landing / f.path).read_bytes() for f in delivery.files}
+    if delivery.kind == "enquiries":
+        ((file_name, data),) = contents.items()
+        checked = validate_enquiries(file_name, data, today=received)
+        if checked.valid:
+            frame = pd.DataFrame(checked.rows, columns=list(ENQUIRIES_SHEET.column_names))
+            frame.insert(0, "row_number", range(2, len(frame) + 2))
+            staged["enquiries"].append(_with_key(frame, outcome, delivery.files[0]))
+        return _verdict(outcome, checked.problems)
+    if delivery.kind == "unknown":
+        problem = Problem(
+            delivery.files[0].file_name,
+            "file_name",
+            "sendwatch does not know this file: returns are named <URN>_<YEAR>_<TERM>.xlsx "
+            "(or _school.csv and _pupils.csv), SENDIASS files sendiass_enquiries_<YYYY-MM>.csv",
+        )
+        return _verdict(outcome, [problem])
+    name = parse_return_file_name(delivery.files[0].file_name)
+    assert name is not None
+    result = validate_return(
+        ReturnFiles(name, contents), today=received, register_urns=register_urns
+    )
+    if result.valid:
+        by_sheet = {sheet: _file_of(delivery, sheet) for sheet in ("school", "pupils")}
+        school = result.school_frame()
+        school.insert(0, "row_number", 2)
+        staged["school"].append(_with_key(school, outcome, by_sheet["school"]))
+        pupils = result.pupils_frame()
+        pupils.insert(0, "row_number", result.pupil_row_numbers)
+        staged["pupils"].append(_with_key(pupils, outcome, by_sheet["pupils"]))
+    return _verdict(outcome, result.problems)
+
+
+def _file_of(delivery: Delivery, sheet: str):
+    if len(delivery.files) == 1:
+        return delivery.files[0]
+    return next(f for f in delivery.files if f.file_name.endswith(f"_{sheet}.csv"))
+
+
+def _with_key(frame: pd.DataFrame, outcome: dict[str, Any], landed) -> pd.DataFrame:
+    frame.insert(0, "return_key", outcome["submission_id"])
+    frame.attrs["lineage"] = {
+        "file_name": landed.file_name,
+        "sha256": landed.sha256,
+        "received_at": landed.received_at,
+    }
+    return frame
+
+
+def _verdict(outcome: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    if not problems:
+        return {**outcome, "outcome": "loaded"}
+    return {
+        **outcome,
+        "outcome": "rejected",
+        "problems": [problem.as_dict() for problem in problems],
+        "first_error": str(problems[0]),
+    }
+
+
+def _gate_returns(staged: dict[str, list[pd.DataFrame]], outcomes: list[dict[str, Any]]) -> None:
+    """Run the raw-return GX suites over all of tonight's valid rows at once."""
+    if not staged["school"]:
+        return
+    gate = gates.Gate()
+    failed: dict[str, list[Problem]] = {}
+    for sheet_name, suite_name in (
+        ("school", "raw_school_returns"),
+        ("pupils", "raw_pupil_returns"),
+    ):
+        sheet = CONTRACT.sheet(sheet_name)
+        frame = pd.concat(staged[sheet_name], ignore_index=True)
+        checked = gates.gate_frame(frame[["return_key", "row_number", *sheet.column_names]], sheet)
+        for failure in gate.validate(gates.load_suite(suite_name), checked, gates.INDEX_COLUMNS):
+            failed.setdefault(failure.return_key or "*", []).append(
+                Problem(
+                    sheet_name,
+                    "quality_gate",
+                    f"failed the quality gate {failure.expectation}"
+                    + (f" (value '{failure.value}')" if failure.value else ""),
+                    sheet=sheet_name,
+                    row=failure.row_number,
+                    column=failure.column,
+                    value=failure.value,
+                )
+            )
+    if not failed:
+        return
+    for index, outcome in enumerate(outcomes):
+        problems = failed.get(outcome["submission_id"], []) + failed.get("*", [])
+        if problems and outcome["outcome"] == "loaded":
+            outcomes[index] = _verdict(outcome, problems)
+    rejected = {o["submission_id"] for o in outcomes if o["outcome"] == "rejected"}
+    for sheet_name in ("school", "pupils"):
+        staged[sheet_name] = [
+            f for f in staged[sheet_name] if f["return_key"].iat[0] not in rejected
+        ]
+
+
+def _stage_rows(
+    connection: duckdb.DuckDBPyConnection,
+    staged: dict[str, list[pd.DataFrame]],
+    outcomes: list[dict[str, Any]],
+    run_id: str,
+    processed_at: str,
+) -> None:
+    loaded = {o["submission_id"] for o in outcomes if o["outcome"] == "loaded"}
+    for sheet_name, table in (
+        ("school", "raw_school_returns"),
+        ("pupils", "raw_pupil_returns"),
+        ("enquiries", "raw_enquiries"),
+    ):
+        for frame in staged[sheet_name]:
+            if frame["return_key"].iat[0] not in loaded:
+                continue
+            lineage = frame.attrs["lineage"]
+            rows = frame.rename(columns={"return_key": "submission_id"})
+            rows = rows.assign(
+                file_name=lineage["file_name"],
+                sha256=lineage["sha256"],
+                received_at=pd.Timestamp(lineage["received_at"]),
+                loaded_at=pd.Timestamp(processed_at),
+                contract_version=VERSION,
+                run_id=run_id,
+            )
+            wanted = column_names(table)
+            if "row_number" not in wanted:
+                rows = rows.drop(columns=["row_number"])
+            rows = rows[wanted]
+            connection.execute(f"insert into {table} select * from rows")
+
+
+def _stage_submissions(
+    connection: duckdb.DuckDBPyConnection,
+    outcomes: list[dict[str, Any]],
+    run_id: str,
+    processed_at: str,
+) -> None:
+    records = []
+    for outcome in outcomes:
+        if outcome["outcome"] == "already_recorded":
+            continue
+        for landed in outcome["files"]:
+            name = parse_return_file_name(landed["file_name"])
+            records.append(
+                {
+                    "submission_id": outcome["submission_id"],
+                    "file_name": landed["file_name"],
+                    "landing_path": landed["path"],
+                    "sha256": landed["sha256"],
+                    "urn": name.urn if name else None,
+                    "academic_year": name.academic_year if name else None,
+                    "term": name.term if name else None,
+                    "received_at": pd.Timestamp(landed["received_at"]),
+                    "processed_at": pd.Timestamp(processed_at),
+                    "outcome": outcome["outcome"],
+                    "first_error": outcome.get("first_error"),
+                    "problem_count": len(outcome["problems"]),
+                    "contract_version": VERSION,
+                    "run_id": run_id,
+                }
+            )
+    if records:
+        frame = pd.DataFrame(records, columns=column_names("raw_submissions"))  # noqa: F841
+        connection.execute("insert into raw_submissions select * from frame")
+
+
+# --- build ------------------------------------------------------------------------
+
+
+@contextmanager
+def _working_directory(path: Path):
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def dbt_project(settings: Settings) -> Path:
+    """The dbt project to build; SENDWATCH_DBT_PROJECT may name another (tests do)."""
+    return Path(os.environ.get("SENDWATCH_DBT_PROJECT", DBT_PROJECT))
+
+
+@recorded
+def build(settings: Settings, run_id: str) -> dict[str, Any]:
+    """Copy the warehouse, add tonight's rows and the register, and run dbt build on it."""
+    folder = run_folder(settings, run_id)
+    built = folder / "warehouse.duckdb"
+    built.unlink(missing_ok=True)
+    if settings.warehouse.exists():
+        shutil.copyfile(settings.warehouse, built)
+    manifest = _read_json(folder / "manifest.json")
+    with duckdb.connect(str(built)) as connection:
+        create_raw_tables(connection)
+        connection.execute(f"attach '{folder / 'staged.duckdb'}' as staged (read_only)")
+        for table in RAW_TABLES:
+            if table not in ("raw_register", "raw_runs"):
+                connection.execute(f"insert into {table} select * from staged.{table}")
+        connection.execute("detach staged")
+        _load_register(connection, settings, run_id)
+        connection.execute("checkpoint")
+    results = _dbt_build(settings, built, folder)
+    return {"started_at": manifest["started_at"], **results}
+
+
+def _load_register(connection: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> None:
+    """The register as it stands tonight (a reference table, replaced each night)."""
+    schools = [asdict(school) | {"run_id": run_id} for school in read_register(settings.register)]
+    frame = pd.DataFrame(schools, columns=column_names("raw_register"))  # noqa: F841
+    connection.execute("delete from raw_register")
+    connection.execute("insert into raw_register select * from frame")
+
+
+def _dbt_build(settings: Settings, built: Path, folder: Path) -> dict[str, Any]:
+    from dbt.cli.main import dbtRunner
+
+    project = dbt_project(settings)
+    os.environ["SENDWATCH_WAREHOUSE"] = str(built)
+    with _working_directory(project):  # dbt finds seeds relative to the project
+        result = dbtRunner().invoke(
+            [
+                "build",
+                "--project-dir",
+                str(project),
+                "--profiles-dir",
+                str(project),
+                "--target-path",
+                str(folder / "dbt_target"),
+                "--log-path",
+                str(folder / "dbt_logs"),
+                "--quiet",
+            ]
+        )
+    nodes = [
+        {"node": r.node.unique_id, "status": str(r.status), "message": r.message}
+        for r in (result.result or [])
+    ]
+    statuses = Counter(node["status"] for node in nodes)
+    _write_json(folder / "dbt_results.json", {"success": result.success, "nodes": nodes})
+    if not result.success:
+        failing = [n for n in nodes if n["status"] in ("error", "fail")]
+        reason = (
+            f"{failing[0]['node']}: {failing[0]['message']}" if failing else str(result.exception)
+        )
+        raise RuntimeError(f"dbt build failed ({len(failing)} failing): {reason}")
+    return {"dbt": dict(statuses)}
+
+
+# --- check ------------------------------------------------------------------------
+
+
+@recorded
+def check(settings: Settings, run_id: str) -> dict[str, int]:
+    """Great Expectations checkpoint on the marts before they publish."""
+    folder = run_folder(settings, run_id)
+    with duckdb.connect(str(folder / "warehouse.duckdb")) as connection:
+        marts = {table: connection.execute(f"select * from {table}").df() for table in MART_TABLES}
+    gate = gates.Gate()
+    results: dict[str, Any] = {}
+    failures = []
+    for suite in gates.load_suite("marts")["suites"]:
+        found = gate.validate(suite, marts[suite["name"]])
+        results[suite["name"]] = {"rows": len(marts[suite["name"]]), "failures": len(found)}
+        failures += found
+    _write_json(
+        folder / "gates.json",
+        {
+            "success": not failures,
+            "suites": results,
+            "failures": [asdict(f) for f in failures[:50]],
+        },
+    )
+    if failures:
+        first = failures[0]
+        raise RuntimeError(
+            f"mart checkpoint failed: {len(failures)} unexpected values, first in "
+            f"{first.suite}.{first.column} ({first.expectation})"
+        )
+    return {name: result["rows"] for name, result in results.items()}
+
+
+# --- publish ----------------------------------------------------------------------
+
+
+@recorded
+def publish(settings: Settings, run_id: str) -> dict[str, Any]:
+    """Swap in the new warehouse and snapshot, then file away what landed."""
+    folder = run_folder(settings, run_id)
+    built = folder / "warehouse.duckdb"
+    outcomes = _read_json(folder / "outcomes.json")
+    manifest = _read_json(folder / "manifest.json")
+    counts = Counter(o["outcome"] for o in outcomes)
+    published_at = datetime.now(UTC)
+    with duckdb.connect(str(built)) as connection:
+        connection.execute(
+            "insert into raw_runs values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                datetime.fromisoformat(manifest["started_at"]),
+                published_at,
+                sum(len(o["files"]) for o in outcomes),
+                counts["loaded"]
+                - sum(o["kind"] == "enquiries" for o in outcomes if o["outcome"] == "loaded"),
+                counts["rejected"],
+                counts["duplicate"],
+                sum(o["kind"] == "enquiries" and o["outcome"] == "loaded" for o in outcomes),
+            ],
+        )
+        connection.execute("checkpoint")
+    stamp = published_at.strftime("%Y%m%dT%H%M%S")
+    snapshot = publish_snapshot(settings, built, f"sendwatch-{stamp}-{folder.name}"[:120])
+    os.replace(built, settings.warehouse)
+    _file_away(settings, outcomes)
+    _write_json(folder / "published.json", {"snapshot": snapshot.name, "at": published_at})
+    return {"snapshot": snapshot.name, **counts}
+
+
+def _file_away(settings: Settings, outcomes: list[dict[str, Any]]) -> None:
+    """Move each processed file to archive/ or, with its report, to quarantine/."""
+    for outcome in outcomes:
+        rejected = outcome["outcome"] == "rejected"
+        target_root = settings.quarantine if rejected else settings.archive
+        for landed in outcome["files"]:
+            source = settings.landing / landed["path"]
+            target = target_root / landed["path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.exists():
+                os.replace(source, target)
+            if rejected:
+                _write_report(target, outcome)
+
+
+def _write_report(target: Path, outcome: dict[str, Any]) -> None:
+    problems = [Problem(**{k: v for k, v in p.items() if k not in ("place", "advice")})
+                for p in outcome["problems"]]  # fmt: skip
+    lines = [
+        f"sendwatch could not accept {', '.join(f['file_name'] for f in outcome['files'])}.",
+        f"Received {outcome['received_at']}. Nothing from it was loaded: please correct and",
+        "send the whole return again. The file is kept here exactly as it arrived.",
+        "",
+        *(f"- {line}" for line in summarise(problems)),
+        "",
+    ]
+    target.with_name(target.name + ".report.txt").write_text("\n".join(lines), encoding="utf-8")
+    _write_json(target.with_name(target.name + ".report.json"), outcome)
+
+
+# --- summarise --------------------------------------------------------------------
+
+
+def summarise_run(settings: Settings, run_id: str) -> dict[str, Any]:
+    """Say how the night went, success or failure, and keep it in the run history."""
+    folder = run_folder(settings, run_id)
+    summary: dict[str, Any] = {"run_id": run_id, "finished_at": datetime.now(UTC)}
+    if (folder / "published.json").exists():
+        summary["status"] = "success"
+        summary["published"] = _read_json(folder / "published.json")["snapshot"]
+    else:
+        summary["status"] = "failed"
+        summary["failure"] = (
+            _read_json(folder / "failed.json") if (folder / "failed.json").exists() else None
+        )
+    if (folder / "outcomes.json").exists():
+        outcomes = _read_json(folder / "outcomes.json")
+        summary["deliveries"] = dict(Counter(o["outcome"] for o in outcomes))
+        summary["rejected"] = [
+            {"files": [f["file_name"] for f in o["files"]], "first_error": o.get("first_error")}
+            for o in outcomes
+            if o["outcome"] == "rejected"
+        ]
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_json(folder / "summary.json", summary)
+    with (settings.home / "runs" / "history.jsonl").open("a", encoding="utf-8") as history:
+        history.write(json.dumps(summary, default=str) + "\n")
+    return summary

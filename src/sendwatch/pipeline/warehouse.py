@@ -1,0 +1,121 @@
+"""The raw tables of the DuckDB warehouse: append-only, lineage on every row.
+
+dbt reads these as sources. Column types follow the contract; every row carries
+where it came from: file name, sha256, when it was received and loaded, the
+contract version and the pipeline run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from sendwatch.contract.v1 import CONTRACT, ENQUIRIES_SHEET, Kind, Sheet
+
+SQL_TYPES = {
+    Kind.URN: "varchar",
+    Kind.ACADEMIC_YEAR: "varchar",
+    Kind.TERM: "varchar",
+    Kind.DATE: "date",
+    Kind.INTEGER: "integer",
+    Kind.YES_NO: "varchar",
+    Kind.MONEY: "decimal(14, 2)",
+    Kind.CODE: "varchar",
+    Kind.CODE_LIST: "varchar",
+    Kind.PUPIL_REF: "varchar",
+    Kind.REFERENCE: "varchar",
+    Kind.URL: "varchar",
+}
+LINEAGE = (
+    ("submission_id", "varchar not null"),
+    ("file_name", "varchar not null"),
+    ("sha256", "varchar not null"),
+    ("received_at", "timestamptz not null"),
+    ("loaded_at", "timestamptz not null"),
+    ("contract_version", "varchar not null"),
+    ("run_id", "varchar not null"),
+)
+SUBMISSIONS_COLUMNS = (
+    ("submission_id", "varchar not null"),
+    ("file_name", "varchar not null"),
+    ("landing_path", "varchar not null"),
+    ("sha256", "varchar not null"),
+    ("urn", "varchar"),
+    ("academic_year", "varchar"),
+    ("term", "varchar"),
+    ("received_at", "timestamptz not null"),
+    ("processed_at", "timestamptz not null"),
+    ("outcome", "varchar not null"),
+    ("first_error", "varchar"),
+    ("problem_count", "integer not null"),
+    ("contract_version", "varchar not null"),
+    ("run_id", "varchar not null"),
+)
+REGISTER_COLUMNS = (
+    ("urn", "varchar not null"),
+    ("school_name", "varchar not null"),
+    ("phase", "varchar not null"),
+    ("locality", "varchar not null"),
+    ("opened", "date"),
+    ("closed", "date"),
+    ("run_id", "varchar not null"),
+)
+RUNS_COLUMNS = (
+    ("run_id", "varchar not null"),
+    ("started_at", "timestamptz not null"),
+    ("published_at", "timestamptz not null"),
+    ("files_received", "integer not null"),
+    ("returns_loaded", "integer not null"),
+    ("returns_rejected", "integer not null"),
+    ("files_duplicate", "integer not null"),
+    ("enquiry_files_loaded", "integer not null"),
+)
+
+
+def sheet_columns(sheet: Sheet) -> list[tuple[str, str]]:
+    return [(column.name, SQL_TYPES[column.kind]) for column in sheet.columns]
+
+
+RAW_TABLES: dict[str, list[tuple[str, str]]] = {
+    "raw_school_returns": [*LINEAGE, *sheet_columns(CONTRACT.sheet("school"))],
+    "raw_pupil_returns": [
+        *LINEAGE,
+        ("row_number", "integer not null"),
+        *sheet_columns(CONTRACT.sheet("pupils")),
+    ],
+    "raw_enquiries": [
+        *LINEAGE,
+        ("row_number", "integer not null"),
+        *sheet_columns(ENQUIRIES_SHEET),
+    ],
+    "raw_submissions": list(SUBMISSIONS_COLUMNS),
+    "raw_register": list(REGISTER_COLUMNS),
+    "raw_runs": list(RUNS_COLUMNS),
+}
+
+
+def create_raw_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create any raw table that does not exist yet (never alters existing rows)."""
+    for table, columns in RAW_TABLES.items():
+        body = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
+        connection.execute(f"create table if not exists {table} ({body})")
+
+
+def column_names(table: str) -> list[str]:
+    return [name for name, _ in RAW_TABLES[table]]
+
+
+def processed_files(warehouse: Path) -> dict[str, set[str]]:
+    """sha256 -> landing paths of every file already recorded in the warehouse."""
+    if not warehouse.exists():
+        return {}
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        tables = {row[0] for row in connection.execute("show tables").fetchall()}
+        if "raw_submissions" not in tables:
+            return {}
+        rows = connection.execute("select distinct sha256, landing_path from raw_submissions")
+        seen: dict[str, set[str]] = {}
+        for sha256, landing_path in rows.fetchall():
+            seen.setdefault(sha256, set()).add(landing_path)
+        return seen
