@@ -1,0 +1,393 @@
+"""The nightly pipeline, end to end: the real Airflow DAG, dbt, DuckDB and GX.
+
+Each night is a real ``sendwatch refresh`` in its own process. The nights build
+on each other (module-scoped fixtures), on a generated sample of 20 schools:
+
+1. the first night loads six terms of returns;
+2. a second night with nothing new changes nothing;
+3. a third night brings a re-delivery, a resubmission and a batch of bad files;
+4. a fourth night fails in dbt and must leave everything as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from helpers import pupil_row, read_csv, school_row
+from openpyxl import load_workbook
+
+from sendwatch.generate import generate
+from sendwatch.generate.writers import Style, render_return
+from sendwatch.settings import PROJECT_ROOT
+
+SCHOOLS = 20
+SEED = 2
+
+
+@dataclass
+class Night:
+    home: Path
+    sample: Path
+    env: dict[str, str]
+    result: subprocess.CompletedProcess[str]
+
+    def snapshot(self) -> Path:
+        pointer = (self.home / "published" / "CURRENT").read_text().strip()
+        return self.home / "published" / pointer
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.snapshot()), read_only=True) as connection:
+            return connection.execute(sql).fetchall()
+
+
+def refresh(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sendwatch.cli", "refresh"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def drop(landing: Path, day: str, name: str, data: bytes, at: datetime) -> Path:
+    path = landing / day / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, (at.timestamp(), at.timestamp()))
+    return path
+
+
+@pytest.fixture(scope="module")
+def first_night(tmp_path_factory: pytest.TempPathFactory) -> Night:
+    root = tmp_path_factory.mktemp("pipeline")
+    sample, home = root / "sample", root / "home"
+    generate(sample, schools=SCHOOLS, seed=SEED)
+    shutil.copytree(sample / "landing", home / "landing")  # keeps each file's receipt time
+    env = {
+        **os.environ,
+        "SENDWATCH_HOME": str(home),
+        "SENDWATCH_REGISTER": str(sample / "register.csv"),
+    }
+    env.pop("SENDWATCH_DBT_PROJECT", None)
+    return Night(home, sample, env, refresh(env))
+
+
+@pytest.fixture(scope="module")
+def second_night(first_night: Night) -> tuple[Night, dict[str, list[tuple]]]:
+    before = tables_of(first_night)
+    return Night(**{**first_night.__dict__, "result": refresh(first_night.env)}), before
+
+
+RAW = ("raw_school_returns", "raw_pupil_returns", "raw_enquiries", "raw_submissions")
+MARTS = ("fct_submissions", "fct_return_status", "dim_school")
+
+
+def tables_of(night: Night) -> dict[str, list[tuple]]:
+    return {
+        table: sorted(night.query(f"select * from {table}"), key=repr)
+        if table.startswith("fct") or table == "dim_school"
+        else night.query(f"select count(*) from {table}")
+        for table in (*RAW, *MARTS)
+    }
+
+
+# --- night one ----------------------------------------------------------------------
+
+
+def test_the_dag_imports_with_no_errors(first_night: Night) -> None:
+    script = (
+        "from sendwatch.settings import load_settings\n"
+        "from sendwatch.pipeline.runtime import configure_airflow, load_dag\n"
+        "configure_airflow(load_settings())\n"
+        "dag = load_dag()\n"
+        "print(dag.dag_id, sorted(t.task_id for t in dag.tasks))\n"
+        "print(dag.timetable.expression, dag.timetable.timezone)\n"
+        "print('catchup', dag.catchup, 'docs', dag.doc_md.splitlines()[1])\n"
+        "print('retries', {t.task_id: t.retries for t in dag.tasks})\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=first_night.env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "sen_returns_nightly" in result.stdout
+    assert "['build', 'check', 'discover', 'publish', 'summarise', 'validate']" in result.stdout
+    assert "0 2 * * * Europe/London" in result.stdout
+    assert "catchup False docs # SEN returns, nightly" in result.stdout
+    assert "'discover': 2" in result.stdout and "'publish': 2" in result.stdout
+
+
+def test_first_night_loads_exactly_the_valid_returns(first_night: Night) -> None:
+    assert first_night.result.returncode == 0, first_night.result.stdout + first_night.result.stderr
+    deliveries = read_csv(first_night.sample / "ground_truth" / "deliveries.csv")
+    expected_loaded = {
+        (r["urn"], r["academic_year"], r["term"], r["received_at"])
+        for r in deliveries
+        if r["expected_outcome"] == "loaded"
+    }
+    loaded = first_night.query(
+        "select distinct urn, academic_year, term, strftime(received_at at time zone 'UTC', "
+        "'%Y-%m-%dT%H:%M:%S+00:00') from raw_school_returns"
+    )
+    assert set(loaded) == expected_loaded
+    in_force = {
+        (r["urn"], r["academic_year"], r["term"]) for r in deliveries if r["in_force"] == "Y"
+    }
+    assert set(first_night.query(
+        "select distinct urn, academic_year, term from fct_submissions where in_force = 'Y'"
+    )) == in_force  # fmt: skip
+
+
+def test_first_night_quarantines_exactly_the_planted_invalid_returns(first_night: Night) -> None:
+    rejected = read_csv(first_night.sample / "ground_truth" / "rejected_returns.csv")
+    deliveries = read_csv(first_night.sample / "ground_truth" / "deliveries.csv")
+    expected = {r["path"].removeprefix("landing/") for r in deliveries
+                if r["expected_outcome"] == "rejected"}  # fmt: skip
+    quarantine = first_night.home / "quarantine"
+    kept = {p.relative_to(quarantine).as_posix() for p in quarantine.rglob("*")
+            if p.is_file() and ".report." not in p.name}  # fmt: skip
+    assert kept == expected and len({r["file_names"] for r in rejected}) == len(rejected)
+    for relative in kept:  # byte for byte, with a report beside it naming the place
+        original = first_night.sample / "landing" / relative
+        assert (quarantine / relative).read_bytes() == original.read_bytes()
+        report = (quarantine / (relative + ".report.txt")).read_text()
+        assert "Nothing from it was loaded" in report and "row" in report
+    rejected_urns = first_night.query(
+        "select count(*) from raw_school_returns s join raw_submissions r "
+        "using (submission_id) where r.outcome = 'rejected'"
+    )
+    assert rejected_urns == [(0,)]
+
+
+def test_first_night_archives_everything_else_and_empties_landing(first_night: Night) -> None:
+    landing = tree(first_night.home / "landing")
+    assert landing == {}
+    archived = tree(first_night.home / "archive")
+    originals = tree(first_night.sample / "landing")
+    assert {k: v for k, v in originals.items() if k in archived} == archived
+    assert len(archived) + len([p for p in tree(first_night.home / "quarantine")
+                                if ".report." not in p]) == len(originals)  # fmt: skip
+
+
+def test_every_row_carries_its_lineage(first_night: Night) -> None:
+    for table in ("raw_school_returns", "raw_pupil_returns", "raw_enquiries"):
+        missing = first_night.query(
+            f"select count(*) from {table} where file_name is null or sha256 is null "
+            "or received_at is null or loaded_at is null or contract_version is null "
+            "or run_id is null"
+        )
+        assert missing == [(0,)]
+    assert first_night.query("select count(*) from raw_enquiries")[0][0] > 100
+
+
+def test_missing_and_late_returns_follow_the_ground_truth(first_night: Night) -> None:
+    flags = read_csv(first_night.sample / "ground_truth" / "duty_flags.csv")
+    expected = {
+        (f["urn"], f["academic_year"], f["term"]): "missing" if f["expected_status"] == "red"
+        else "late"
+        for f in flags if f["check_id"] == "return_received"
+    }  # fmt: skip
+    found = dict(
+        ((urn, year, term), status)
+        for urn, year, term, status in first_night.query(
+            "select urn, academic_year, term, return_status from fct_return_status "
+            "where return_status <> 'on_time'"
+        )
+    )
+    assert found == expected
+    register = read_csv(first_night.sample / "register.csv")
+    rows = first_night.query("select count(*) from fct_return_status")[0][0]
+    assert rows == len(register) * 6 - 6  # one school opens a year in, one closes after one
+
+
+def test_export_submissions_one_row_per_file(first_night: Night, tmp_path: Path) -> None:
+    out = tmp_path / "submissions.csv"
+    result = subprocess.run(
+        [sys.executable, "-m", "sendwatch.cli", "export", "submissions", "--out", str(out)],
+        env=first_night.env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["file_name", "sha256", "urn", "academic_year", "term",
+                             "received_at", "outcome", "in_force", "first_error"]  # fmt: skip
+    assert len(rows) == len(tree(first_night.sample / "landing"))
+    assert {r["outcome"] for r in rows} == {"loaded", "rejected"}
+    assert all(r["first_error"] for r in rows if r["outcome"] == "rejected")
+
+
+# --- night two: nothing new ---------------------------------------------------------
+
+
+def test_second_night_with_nothing_new_changes_nothing(second_night) -> None:
+    night, before = second_night
+    assert night.result.returncode == 0, night.result.stderr
+    assert tables_of(night) == before
+
+
+# --- night three: a re-delivery, a resubmission, bad files --------------------------
+
+
+BAD_FILES = {
+    "900001_2025-26_spring.xlsx": b"",  # empty
+    "900002_2025-26_spring.xlsx": b"not a workbook",
+    "sendiass_enquiries_2026-13.csv": b"enquiry_ref\n",
+    "notes for the LA.docx": b"a stray file",
+}
+
+
+@pytest.fixture(scope="module")
+def third_night(second_night, tmp_path_factory: pytest.TempPathFactory):
+    night, _ = second_night
+    landing = night.home / "landing"
+    at = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
+    archived = sorted((night.home / "archive").rglob("*.xlsx"))[0]
+    redelivered = drop(landing, "2026-06-10", archived.name, archived.read_bytes(), at)
+    urn, year, term = archived.stem.split("_")
+    resubmission = _corrected_return(archived, number_on_roll=777)
+    drop(landing, "2026-06-11", archived.name, resubmission, at.replace(day=11))
+    bad = {**BAD_FILES, "900003_2025-26_spring.xlsx": _with_formula(), **_csv_bad_returns()}
+    for name, data in bad.items():
+        drop(landing, "2026-06-12", name, data, at.replace(day=12))
+    result = refresh(night.env)
+    return Night(**{**night.__dict__, "result": result}), (urn, year, term), redelivered, bad
+
+
+def _corrected_return(archived: Path, **changes: object) -> bytes:
+    workbook = load_workbook(archived)
+    sheet = workbook["school"]
+    headers = [str(c.value).strip().lower().replace(" ", "_") for c in sheet[1]]
+    for column, value in changes.items():
+        sheet.cell(row=2, column=headers.index(column) + 1, value=value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _with_formula() -> bytes:
+    school = school_row(urn="900003", academic_year="2025-26", term="spring",
+                        census_date=datetime(2026, 1, 15).date())  # fmt: skip
+    files = render_return(school, [pupil_row(1)], "xlsx", Style())
+    workbook = load_workbook(io.BytesIO(next(iter(files.values()))))
+    workbook["school"]["N2"] = "=M2/2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _csv_bad_returns() -> dict[str, bytes]:
+    """A CSV return whose pupils file has a 10,000-column row and an injection string."""
+    school = school_row(urn="900004", academic_year="2025-26", term="spring",
+                        census_date=datetime(2026, 1, 15).date())  # fmt: skip
+    pupils = [pupil_row(1), pupil_row(2, primary_need='=HYPERLINK("http://x.example","y")')]
+    files = render_return(school, pupils, "csv", Style())
+    text = files["900004_2025-26_spring_pupils.csv"].decode()
+    lines = text.splitlines()
+    lines[1] += "," + ",".join(["1"] * 10_000)
+    files["900004_2025-26_spring_pupils.csv"] = "\r\n".join(lines).encode()
+    return files
+
+
+def test_a_redelivery_is_a_duplicate_and_loads_once(third_night) -> None:
+    night, _, redelivered, _ = third_night
+    assert night.result.returncode == 0, night.result.stderr + night.result.stdout
+    sha = hashlib.sha256(
+        (night.home / "archive" / redelivered.relative_to(night.home / "landing")).read_bytes()
+    ).hexdigest()
+    outcomes = night.query(f"select outcome from fct_submissions where sha256 = '{sha}' order by 1")
+    assert outcomes == [("duplicate",), ("loaded",)]
+    assert night.query(f"select count(*) from raw_school_returns where sha256 = '{sha}'") == [(1,)]
+
+
+def test_a_resubmission_supersedes_and_the_old_one_stays_as_history(third_night) -> None:
+    night, (urn, year, term), _, _ = third_night
+    rows = night.query(
+        "select s.number_on_roll, f.in_force from raw_school_returns s join fct_submissions f "
+        f"using (submission_id) where s.urn = '{urn}' and s.academic_year = '{year}' "
+        f"and s.term = '{term}' and f.outcome = 'loaded' order by f.received_at"
+    )
+    assert len(rows) == 2 and rows[-1] == (777, "Y") and rows[0][1] == "N"
+
+
+def test_bad_files_are_quarantined_with_the_place_and_nothing_half_loads(third_night) -> None:
+    night, _, _, bad = third_night
+    quarantine = night.home / "quarantine" / "2026-06-12"
+    reports = {p.name.removesuffix(".report.txt"): p.read_text()
+               for p in quarantine.glob("*.report.txt")}  # fmt: skip
+    expected_places = {
+        "900001_2025-26_spring.xlsx": "900001_2025-26_spring.xlsx: the file is empty",
+        "900002_2025-26_spring.xlsx": "not an Excel .xlsx workbook",
+        "sendiass_enquiries_2026-13.csv": "sendiass_enquiries_2026-13.csv",
+        "notes for the LA.docx": "sendwatch does not know this file",
+        "900003_2025-26_spring.xlsx": "900003_2025-26_spring.xlsx, sheet school, row 2, column N",
+        "900004_2025-26_spring_pupils.csv": "sheet pupils, row 2",
+    }
+    for name, place in expected_places.items():
+        assert place in reports[name], (name, reports.get(name))
+        assert (quarantine / name).read_bytes() == bad[name]
+    assert "=HYPERLINK" in reports["900004_2025-26_spring_pupils.csv"]
+    half_loaded = night.query(
+        "select count(*) from raw_school_returns where urn in ('900001', '900002', '900003', "
+        "'900004') and academic_year = '2025-26' and term = 'spring' and run_id = ("
+        "select max(run_id) from raw_submissions)"
+    )
+    assert half_loaded == [(0,)]
+
+
+# --- night four: dbt fails ----------------------------------------------------------
+
+
+def test_a_failed_dbt_step_leaves_the_previous_snapshot_serving(third_night, tmp_path) -> None:
+    night = third_night[0]
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT_ROOT / "dbt_project", project / "dbt_project",
+                    ignore=shutil.ignore_patterns("target", "logs"))  # fmt: skip
+    shutil.copytree(PROJECT_ROOT / "seeds", project / "seeds")
+    (project / "dbt_project" / "models" / "marts" / "fct_broken.sql").write_text(
+        "select no_such_column from {{ ref('dim_school') }}\n"
+    )
+    served = night.snapshot()
+    held = duckdb.connect(str(served), read_only=True)  # a dashboard reading all night
+    before = held.execute("select count(*) from fct_submissions").fetchall()
+    landing_file = drop(night.home / "landing", "2026-06-20", "900005_2025-26_spring.xlsx",
+                        b"arrives on a bad night", datetime(2026, 6, 20, tzinfo=UTC))  # fmt: skip
+    env = {**night.env, "SENDWATCH_DBT_PROJECT": str(project / "dbt_project")}
+    result = refresh(env)
+    assert result.returncode != 0
+    assert "failed at build" in result.stderr and "fct_broken" in result.stderr
+    assert night.snapshot() == served
+    assert held.execute("select count(*) from fct_submissions").fetchall() == before
+    held.close()
+    assert landing_file.exists()  # nothing moved: tomorrow night tries again
+    history = (night.home / "runs" / "history.jsonl").read_text().splitlines()
+    assert '"status": "failed"' in history[-1] and '"step": "build"' in history[-1]
+
+
+def test_a_reader_holding_a_snapshot_through_a_refresh_sees_no_error(third_night) -> None:
+    night = third_night[0]
+    held = duckdb.connect(str(night.snapshot()), read_only=True)
+    before = held.execute("select count(*), max(received_at) from fct_submissions").fetchall()
+    result = refresh({k: v for k, v in night.env.items() if k != "SENDWATCH_DBT_PROJECT"})
+    assert result.returncode == 0, result.stderr
+    assert (
+        held.execute("select count(*), max(received_at) from fct_submissions").fetchall() == before
+    )
+    held.close()
