@@ -8,11 +8,14 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
+from sendwatch.pipeline.warehouse import create_raw_tables
 from sendwatch.settings import PROJECT_ROOT
 
 
 def test_dbt_build_loads_seeds_and_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        create_raw_tables(connection)  # empty: the pipeline fills them
     monkeypatch.setenv("SENDWATCH_WAREHOUSE", str(warehouse))
     monkeypatch.chdir(PROJECT_ROOT / "dbt_project")  # dbt finds seeds relative to it
     result = dbtRunner().invoke(["build", "--profiles-dir", ".", "--project-dir", "."])
@@ -31,3 +34,4 @@ def test_dbt_build_loads_seeds_and_models(tmp_path: Path, monkeypatch: pytest.Mo
     assert rates == {"all_through": 0.1235, "primary": 0.1345, "secondary": 0.1248}
     assert "la_context_sen2" in tables
     assert "calibration_school_sizes_england_2023" not in tables  # generator-only seed
+    assert {"fct_submissions", "fct_return_status", "dim_school"} <= tables

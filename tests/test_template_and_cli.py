@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date
@@ -18,10 +19,11 @@ from sendwatch.contract.v1 import CONTRACT, Kind
 from sendwatch.settings import PROJECT_ROOT, load_settings
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The installed command, in its own process, as a school would run it."""
     command = [sys.executable, "-m", "sendwatch.cli", *args]
-    return subprocess.run(command, capture_output=True, text=True, check=False)
+    environment = {**os.environ, **(env or {})}
+    return subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
 
 
 def fill_template(template: Path, target: Path) -> None:
@@ -94,8 +96,13 @@ def test_errors_are_one_clear_line(tmp_path: Path) -> None:
     result = run("validate", str(tmp_path / "missing.xlsx"))
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert result.stderr.strip() == f"sendwatch: no such file: {tmp_path / 'missing.xlsx'}"
-    result = run("refresh")
-    assert result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1
+    empty = {"SENDWATCH_HOME": str(tmp_path / "empty")}
+    result = run("export", "submissions", "--out", str(tmp_path / "x.csv"), env=empty)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"sendwatch: nothing published yet in {tmp_path / 'empty' / 'published'}: "
+        "run `sendwatch refresh`"
+    ]
 
 
 def test_validate_reports_a_file_that_names_no_return(tmp_path: Path) -> None:
@@ -159,3 +166,28 @@ def test_register_problems_name_file_row_and_column(tmp_path: Path) -> None:
     )
     school = read_register(register)[0]
     assert school.phase == "primary" and school.opened == date(2025, 9, 1)
+
+
+def test_expectation_suites_are_generated_from_the_contract() -> None:
+    import json
+
+    from sendwatch.pipeline.gates import ALL_SUITES, EXPECTATIONS
+
+    for name, build in ALL_SUITES.items():
+        committed = json.loads((EXPECTATIONS / f"{name}.json").read_text(encoding="utf-8"))
+        assert committed == build(), "stale: run `uv run python -m sendwatch.pipeline.gates`"
+    pupils = json.loads((EXPECTATIONS / "raw_pupil_returns.json").read_text(encoding="utf-8"))
+    in_set = {e["kwargs"]["column"]: e["kwargs"]["value_set"] for e in pupils["expectations"]
+              if e["type"] == "expect_column_values_to_be_in_set"}  # fmt: skip
+    assert in_set["primary_need"] == list(CONTRACT.sheet("pupils").column("primary_need").allowed)
+
+
+def test_term_dates_seed_follows_the_census_rules() -> None:
+    from sendwatch.terms import SAMPLE_TERMS
+
+    rows = (PROJECT_ROOT / "seeds" / "term_dates.csv").read_text().splitlines()[1:]
+    expected = [f"{t.academic_year},{t.term},{t.census_date},{t.deadline}" for t in SAMPLE_TERMS]
+    assert rows == expected
+    assert rows[0] == "2024-25,autumn,2024-10-03,2024-10-31"  # first Thursday of October
+    assert rows[1] == "2024-25,spring,2025-01-16,2025-02-13"  # third Thursday of January
+    assert rows[2] == "2024-25,summer,2025-05-15,2025-06-12"  # third Thursday of May

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -160,9 +159,26 @@ def demo() -> None:
     run_demo(settings)
 
 
-def run_demo(settings: Settings) -> None:
-    from sendwatch.validation import group_return_files, validate_return
+DEMO_MARKER = ".sendwatch-demo"
+DEMO_FOLDERS = ("landing", "archive", "quarantine", "warehouse", "published", "runs", "sample")
 
+
+def _reset_demo_home(settings: Settings) -> None:
+    """Start the demo afresh, but never over a real LA's data."""
+    marker = settings.home / DEMO_MARKER
+    if settings.warehouse.exists() and not marker.exists():
+        raise SendwatchError(
+            f"{settings.home} holds a warehouse the demo did not make; "
+            "set SENDWATCH_HOME to an empty folder to run the demo"
+        )
+    for name in DEMO_FOLDERS:
+        shutil.rmtree(settings.home / name, ignore_errors=True)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+
+
+def run_demo(settings: Settings) -> None:
+    _reset_demo_home(settings)
     click.echo(f"Generating sample data in {settings.sample} ...")
     summary = _generate_with_progress(settings.sample)
     settings.ensure_folders()
@@ -174,21 +190,17 @@ def run_demo(settings: Settings) -> None:
             shutil.copy2(path, target)
             copied += 1
     click.echo(f"{summary.schools} schools; {copied} files placed in {settings.landing}.")
-    outcomes: Counter[str] = Counter()
-    rules: Counter[str] = Counter()
-    for folder in sorted(p for p in settings.landing.iterdir() if p.is_dir()):
-        returns, _ = group_return_files(p for p in folder.iterdir() if p.is_file())
-        for files_of_return in returns:
-            result = validate_return(files_of_return)
-            outcomes["valid" if result.valid else "rejected"] += 1
-            rules.update({problem.rule_id for problem in result.problems})
+    from sendwatch.pipeline.runtime import refresh as run_refresh
+
+    click.echo("Running the nightly pipeline once (Airflow, Great Expectations, dbt) ...")
+    result = run_refresh(settings)
+    _print_summary(result.summary)
+    if not result.succeeded:
+        raise SendwatchError("the demo's refresh failed; see the summary above")
     click.echo(
-        f"Checked every return against the contract: {outcomes['valid']} valid, "
-        f"{outcomes['rejected']} rejected ({', '.join(f'{r}: {n}' for r, n in rules.items())})."
-    )
-    click.echo(
-        "Not built yet: the nightly pipeline (issue 3), the duty checks (issue 4) and the "
-        "dashboard on http://127.0.0.1:8050 (issue 5). The demo will run them when they land."
+        "Not built yet: the duty checks (issue 4) and the dashboard on "
+        "http://127.0.0.1:8050 (issue 5). `sendwatch export submissions --out FILE.csv` "
+        "lists every file received."
     )
 
 

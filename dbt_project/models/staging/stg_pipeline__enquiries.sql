@@ -8,7 +8,7 @@ select
     received_date,
     urn,
     theme,
-    is_complaint = 'Y' as is_complaint,
+    is_complaint,
     closed_date,
     file_name,
     received_at,

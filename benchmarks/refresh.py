@@ -1,0 +1,81 @@
+"""Wall time and peak memory of the nightly refresh (the real DAG, in its own process).
+
+Run on demand, not in the test suite; it prints figures and asserts nothing:
+
+    uv run python benchmarks/refresh.py              # BCP scale, six terms; then a 1% night
+    uv run python benchmarks/refresh.py --england    # also England scale, one term (~10 min)
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from sendwatch.generate import generate
+
+
+def refresh(home: Path, register: Path) -> tuple[float, float]:
+    """Seconds and peak MB of one `sendwatch refresh` in a child process."""
+    env = {**os.environ, "SENDWATCH_HOME": str(home), "SENDWATCH_REGISTER": str(register)}
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "sendwatch.cli", "refresh"], env=env, capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"refresh failed:\n{result.stdout}\n{result.stderr}")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return seconds, peak_mb
+
+
+def one_percent_night(home: Path) -> int:
+    """Resubmit 1% of the archived workbooks with a corrected roll, as a new night."""
+    workbooks = sorted((home / "archive").rglob("*.xlsx"))
+    chosen = workbooks[:: max(1, len(workbooks) // max(1, len(workbooks) // 100))]
+    for path in chosen:
+        workbook = load_workbook(path)
+        workbook["school"]["E2"] = (workbook["school"]["E2"].value or 100) + 1
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        target = home / "landing" / "benchmark-night" / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(buffer.getvalue())
+    return len(chosen)
+
+
+def run(scale: str, terms: int, schools: int | None, then_one_percent: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        sample, home = Path(folder) / "sample", Path(folder) / "home"
+        summary = generate(sample, schools, seed=1, scale=scale, terms=terms)
+        shutil.copytree(sample / "landing", home / "landing")
+        seconds, peak = refresh(home, sample / "register.csv")
+        print(f"{scale:8} {terms} term(s) {summary.schools:6} schools {summary.files:6} files: "
+              f"{seconds:7.1f} s, peak {peak:6.0f} MB")  # fmt: skip
+        if then_one_percent:
+            count = one_percent_night(home)
+            seconds, peak = refresh(home, sample / "register.csv")
+            print(f"{'':8} a night with 1% new ({count} returns): {seconds:7.1f} s, "
+                  f"peak {peak:6.0f} MB")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--england", action="store_true", help="also England scale, one term")
+    args = parser.parse_args()
+    run("bcp", 6, None, then_one_percent=True)
+    if args.england:
+        run("england", 1, None, then_one_percent=False)
+
+
+if __name__ == "__main__":
+    main()
