@@ -44,7 +44,8 @@ def one_percent_night(home: Path) -> int:
     chosen = workbooks[:: max(1, len(workbooks) // max(1, len(workbooks) // 100))]
     for path in chosen:
         workbook = load_workbook(path)
-        workbook["school"]["E2"] = (workbook["school"]["E2"].value or 100) + 1
+        roll = workbook["school"]["E2"]  # number_on_roll, a number or text as schools send it
+        roll.value = int(str(roll.value).strip()) + 1
         buffer = io.BytesIO()
         workbook.save(buffer)
         target = home / "landing" / "benchmark-night" / path.name

@@ -15,6 +15,7 @@ summarise -> summary.json, runs/history.jsonl
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import re
@@ -139,8 +140,7 @@ def validate(settings: Settings, run_id: str) -> dict[str, int]:
 
 
 def _submission_id(delivery: Delivery) -> str:
-    import hashlib
-
+    """The same files (names and bytes) always make the same submission id."""
     joined = "|".join(sorted(f"{f.file_name}:{f.sha256}" for f in delivery.files))
     return hashlib.sha256(joined.encode()).hexdigest()[:20]
 
@@ -293,8 +293,7 @@ def _stage_rows(
             wanted = column_names(table)
             if "row_number" not in wanted:
                 rows = rows.drop(columns=["row_number"])
-            rows = rows[wanted]
-            connection.execute(f"insert into {table} select * from rows")
+            connection.from_df(rows[wanted]).insert_into(table)
 
 
 def _stage_submissions(
@@ -328,8 +327,8 @@ def _stage_submissions(
                 }
             )
     if records:
-        frame = pd.DataFrame(records, columns=column_names("raw_submissions"))  # noqa: F841
-        connection.execute("insert into raw_submissions select * from frame")
+        frame = pd.DataFrame(records, columns=column_names("raw_submissions"))
+        connection.from_df(frame).insert_into("raw_submissions")
 
 
 # --- build ------------------------------------------------------------------------
@@ -375,9 +374,9 @@ def build(settings: Settings, run_id: str) -> dict[str, Any]:
 def _load_register(connection: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> None:
     """The register as it stands tonight (a reference table, replaced each night)."""
     schools = [asdict(school) | {"run_id": run_id} for school in read_register(settings.register)]
-    frame = pd.DataFrame(schools, columns=column_names("raw_register"))  # noqa: F841
+    frame = pd.DataFrame(schools, columns=column_names("raw_register"))
     connection.execute("delete from raw_register")
-    connection.execute("insert into raw_register select * from frame")
+    connection.from_df(frame).insert_into("raw_register")
 
 
 def _dbt_build(settings: Settings, built: Path, folder: Path) -> dict[str, Any]:

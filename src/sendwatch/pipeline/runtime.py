@@ -96,3 +96,14 @@ def refresh(settings: Settings) -> RefreshResult:
     summary_path = run_folder(settings, dag_run.run_id) / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     return RefreshResult(str(dag_run.state), dag_run.run_id, summary)
+
+
+if __name__ == "__main__":
+    # `eval "$(uv run python -m sendwatch.pipeline.runtime)"` before running Airflow's own
+    # commands (scheduler, api-server) against the embedded default.
+    import shlex
+
+    from sendwatch.settings import load_settings
+
+    for key, value in airflow_environment(load_settings()).items():
+        print(f"export {key}={shlex.quote(os.environ.get(key, value))}")
