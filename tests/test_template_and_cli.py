@@ -191,3 +191,12 @@ def test_term_dates_seed_follows_the_census_rules() -> None:
     assert rows[0] == "2024-25,autumn,2024-10-03,2024-10-31"  # first Thursday of October
     assert rows[1] == "2024-25,spring,2025-01-16,2025-02-13"  # third Thursday of January
     assert rows[2] == "2024-25,summer,2025-05-15,2025-06-12"  # third Thursday of May
+
+
+def test_exported_cells_never_start_a_formula() -> None:
+    from sendwatch.exports import neutralise
+
+    for text in ('=HYPERLINK("http://x.example")', "+1", "-2+3", "@SUM(A1)"):
+        assert neutralise(text) == "'" + text
+    assert neutralise("900123_2025-26_autumn.xlsx") == "900123_2025-26_autumn.xlsx"
+    assert neutralise(42) == 42

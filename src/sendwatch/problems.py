@@ -53,7 +53,7 @@ class Problem:
         return rule.advice if rule else ""
 
     def __str__(self) -> str:
-        return f"{self.place}: {self.message}. {self.advice}".strip()
+        return f"{self.place}: {self.message} [rule {self.rule_id}]. {self.advice}".strip()
 
     def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "place": self.place, "advice": self.advice}
