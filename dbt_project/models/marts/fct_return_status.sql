@@ -1,61 +1,16 @@
 -- One row per register school and collected term it was open for: was a valid
 -- return received, by the deadline (contract section 5)?
-with register as (
-    select * from {{ ref('stg_pipeline__register') }}
-),
-
-term_dates as (
-    select * from {{ ref('stg_reference__term_dates') }}
-),
-
-ranked_returns as (
-    select * from {{ ref('int_returns_ranked') }}
-),
-
-school_terms as (
-    select
-        register.urn,
-        term_dates.academic_year,
-        term_dates.term,
-        term_dates.census_date,
-        term_dates.deadline
-    from register
-    cross join term_dates
-    where
-        (register.opened_on is null or register.opened_on <= term_dates.census_date)
-        and (register.closed_on is null or register.closed_on >= term_dates.census_date)
-),
-
-returns_in_force as (
-    select
-        urn,
-        academic_year,
-        term,
-        submission_id,
-        first_received_at,
-        cast(timezone('Europe/London', first_received_at) as date) as first_received_on
-    from ranked_returns
-    where recency_rank = 1
+with school_terms as (
+    select * from {{ ref('int_school_terms') }}
 )
 
 select
-    school_terms.urn,
-    school_terms.academic_year,
-    school_terms.term,
-    school_terms.census_date,
-    school_terms.deadline,
-    returns_in_force.submission_id as submission_in_force,
-    returns_in_force.first_received_at,
-    case
-        when returns_in_force.submission_id is null and school_terms.deadline >= current_date
-            then 'not_yet_due'
-        when returns_in_force.submission_id is null then 'missing'
-        when returns_in_force.first_received_on > school_terms.deadline then 'late'
-        else 'on_time'
-    end as return_status
+    urn,
+    academic_year,
+    term,
+    census_date,
+    deadline,
+    submission_in_force,
+    first_received_at,
+    return_status
 from school_terms
-left join returns_in_force
-    on
-        school_terms.urn = returns_in_force.urn
-        and school_terms.academic_year = returns_in_force.academic_year
-        and school_terms.term = returns_in_force.term

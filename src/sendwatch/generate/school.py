@@ -137,6 +137,7 @@ class SchoolSimulation:
         if self.profile.sixth_form:
             self.highest_year = 13
         self.parent_requests = 0  # background: at most one, so the signal stays quiet
+        self.planted_parent_led: set[Term] = set()
 
     def _roll(self, term: Term) -> int:
         jitter = 1 + self.rng.uniform(-0.02, 0.02)
@@ -417,9 +418,9 @@ class SchoolSimulation:
         ]
         parents = requests.count("parent")
         if len(requests) >= LOW_NUMBERS_BELOW and parents >= 2 and 2 * parents >= len(requests):
-            planted = any(c == "parent_led_ehc_requests" for c, _, _ in result.expected)
-            if not planted:
-                result.expected.append(("parent_led_ehc_requests", "amber", "follows_plant"))
+            planted = result.term in self.planted_parent_led
+            origin = "planted" if planted else "follows_plant"
+            result.expected.append(("parent_led_ehc_requests", "amber", origin))
 
 
 def financial_year_elapsed(census: date) -> float:
@@ -537,19 +538,23 @@ def _plant_high_cost(sim, school, rows, status, result) -> None:
 
 
 def _plant_parent_led(sim, school, rows, status, result) -> None:
+    """Parents make most of the last year's requests; the signal itself is judged later."""
     census = school["census_date"]
+    since = one_year_before(census)
+    earlier = [r for r in rows.values() if r["ehc_request_date"] and since < r["ehc_request_date"]]
+    parents_before = sum(r["ehc_requested_by"] == "parent" for r in earlier)
+    by_parents = max(4, len(earlier) + 3 - 2 * parents_before)
     candidates = [r for r in rows.values() if r["sen_status"] == "K" and not r["ehc_request_date"]]
-    chosen = sim.rng.sample(candidates, min(6, len(candidates)))
+    chosen = sim.rng.sample(candidates, min(by_parents + 2, len(candidates)))
     by_ref = {p.ref: p for p in sim.pupils}
     for index, row in enumerate(chosen):
         requested = sim._safe_date(census - timedelta(days=200), census - timedelta(days=20))
-        by = "parent" if index < 4 else "school"
+        by = "parent" if index < by_parents else "school"
         row.update(ehc_request_date=requested, ehc_requested_by=by, ehc_request_outcome="pending")
         pupil = by_ref[row["pupil_ref"]]
         pupil.request_date, pupil.requested_by, pupil.outcome = requested, by, "refused"
         pupil.decided_after = result.term.index + 1
-    if len(chosen) == 6:
-        result.expected.append(("parent_led_ehc_requests", "amber", "planted"))
+    sim.planted_parent_led.add(result.term)
 
 
 SCHOOL_PLANTS = {

@@ -1,0 +1,50 @@
+-- One row per pupil in each return in force: what the checks count, judged
+-- against the return's census date (duties-v1).
+with returns_in_force as (
+    select * from {{ ref('int_returns_in_force') }}
+),
+
+pupils as (
+    select * from {{ ref('stg_pipeline__pupil_returns') }}
+),
+
+pupils_at_census as (
+    select
+        returns_in_force.urn,
+        returns_in_force.academic_year,
+        returns_in_force.term,
+        returns_in_force.census_date,
+        pupils.*
+    from pupils
+    inner join returns_in_force
+        on pupils.submission_id = returns_in_force.submission_id
+)
+
+select
+    urn,
+    academic_year,
+    term,
+    pupil_ref,
+    sen_status,
+    sen_status = 'K' as is_sen_support,
+    coalesce(parents_informed_date <= census_date, false) as parents_were_informed,
+    outcomes_agreed = 'Y' and next_review_due is not null as support_is_planned,
+    coalesce(last_review_due <= census_date, false) as review_was_due,
+    coalesce(
+        last_review_held <= last_review_due + to_days({{ var('review_grace_days') }}), false
+    )
+        as review_was_on_time,
+    identified_date <= census_date - interval 12 month as on_register_a_year,
+    parent_meetings_last_12m >= {{ var('parent_meetings_a_year') }} as met_parents_three_times,
+    pupil_views_recorded = 'Y' as views_were_recorded,
+    specialist_involved is not null as has_specialist,
+    coalesce(specialist_agreed_with_parents = 'Y', false) as specialist_was_agreed,
+    part_time_timetable = 'Y' as is_part_time,
+    provision_cost_gbp,
+    ehc_request_date is not null as has_ehc_request,
+    coalesce(
+        ehc_request_date > census_date - interval 12 month and ehc_request_date <= census_date,
+        false
+    ) as ehc_requested_in_last_year,
+    ehc_requested_by
+from pupils_at_census
