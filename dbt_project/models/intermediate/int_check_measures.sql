@@ -42,9 +42,9 @@ pupil_counts as (
         count(*) filter (where is_part_time) as part_time,
         count(*) filter (
             where
-                is_sen_support
-                and provision_cost_gbp > {{ var('high_cost_gbp') }}
-                and not has_ehc_request
+            is_sen_support
+            and provision_cost_gbp > {{ var('high_cost_gbp') }}
+            and not has_ehc_request
         ) as high_cost_no_request,
         count(*) filter (where ehc_requested_in_last_year) as ehc_requests,
         count(*) filter (
@@ -57,7 +57,7 @@ pupil_counts as (
 schools as (
     select
         returns_in_force.*,
-        pupil_counts.* exclude (urn, academic_year, term),
+        pupil_counts.* exclude (urn, academic_year, term),  -- noqa: RF02
         national_rates.sen_support_rate as national_rate,
         {{ full_months_between('returns_in_force.senco_appointed_date',
             'returns_in_force.census_date') }} as senco_months_in_post,
@@ -90,12 +90,18 @@ schools_with_budget as (
 ),
 
 part_time_bands as (
-    select amber_at, red_at from duty_checks where check_id = 'part_time_timetables'
+    select
+        amber_at,
+        red_at
+    from duty_checks
+    where check_id = 'part_time_timetables'
 ),
 
 measures as (
     select
-        urn, academic_year, term,
+        urn,
+        academic_year,
+        term,
         'senco_designated' as check_id,
         case when senco_designated = 'Y' then 1 else 0 end as value,
         null as numerator,
@@ -105,139 +111,170 @@ measures as (
     from schools_with_budget
 
     union all
+
     select
-        urn, academic_year, term,
-        'senco_qualified_teacher',
-        case when senco_qualified_teacher = 'Y' then 1 else 0 end,
-        null,
-        null,
-        case when senco_designated = 'N' then 'not_applicable' end,
-        case when senco_qualified_teacher = 'Y' then 'is' else 'is not' end
+        urn,
+        academic_year,
+        term,
+        'senco_qualified_teacher' as check_id,
+        case when senco_qualified_teacher = 'Y' then 1 else 0 end as value,
+        null as numerator,
+        null as denominator,
+        case when senco_designated = 'N' then 'not_applicable' end as forced_status,
+        case when senco_qualified_teacher = 'Y' then 'is' else 'is not' end as detail
     from schools_with_budget
 
     union all
+
     select
-        urn, academic_year, term,
-        'senco_award',
-        senco_months_in_post,
-        null,
-        null,
+        urn,
+        academic_year,
+        term,
+        'senco_award' as check_id,
+        senco_months_in_post as value,
+        null as numerator,
+        null as denominator,
         case
             when senco_designated = 'N' then 'not_applicable'
             when senco_award = 'achieved' then 'green'
             when senco_appointed_date is null then 'red'
-        end,
-        replace(senco_award, '_', ' ')
+        end as forced_status,
+        replace(senco_award, '_', ' ') as detail
     from schools_with_budget
 
     union all
+
     select
-        urn, academic_year, term,
-        'sen_information_report',
-        report_age_months,
-        null,
-        null,
+        urn,
+        academic_year,
+        term,
+        'sen_information_report' as check_id,
+        report_age_months as value,
+        null as numerator,
+        null as denominator,
         case
             when sen_information_report_url is null or sen_information_report_updated is null
                 then 'red'
-        end,
+        end as forced_status,
         case
             when sen_information_report_url is null then 'is not published (no web address given)'
             when sen_information_report_updated is null then 'has no date of last update'
             else 'was last updated ' || report_age_months || ' months before the census'
-        end
+        end as detail
     from schools_with_budget
 
     union all
+
     select
-        urn, academic_year, term,
-        'accessibility_plan',
-        plan_age_months,
-        null,
-        null,
-        case when accessibility_plan_updated is null then 'red' end,
+        urn,
+        academic_year,
+        term,
+        'accessibility_plan' as check_id,
+        plan_age_months as value,
+        null as numerator,
+        null as denominator,
+        case when accessibility_plan_updated is null then 'red' end as forced_status,
         case
             when accessibility_plan_updated is null then 'has no date of last update'
             else 'was last updated ' || plan_age_months || ' months before the census'
-        end
+        end as detail
     from schools_with_budget
 
     union all
+
     select
-        urn, academic_year, term,
-        'parents_informed',
-        parents_informed / nullif(register_pupils, 0),
-        parents_informed,
-        register_pupils,
-        null,
-        null
+        urn,
+        academic_year,
+        term,
+        'parents_informed' as check_id,
+        parents_informed / nullif(register_pupils, 0) as value,
+        parents_informed as numerator,
+        register_pupils as denominator,
+        null as forced_status,
+        null as detail
     from schools_with_budget
 
     union all
+
     select
-        urn, academic_year, term,
-        'support_planned',
-        support_planned / nullif(sen_support_pupils, 0),
-        support_planned,
-        sen_support_pupils,
-        null,
-        null
+        urn,
+        academic_year,
+        term,
+        'support_planned' as check_id,
+        support_planned / nullif(sen_support_pupils, 0) as value,
+        support_planned as numerator,
+        sen_support_pupils as denominator,
+        null as forced_status,
+        null as detail
     from schools_with_budget
 
     union all
+
     select
-        urn, academic_year, term,
-        'reviews_on_time',
-        reviews_on_time / nullif(reviews_due, 0),
-        reviews_on_time,
-        reviews_due,
-        null,
-        null
+        urn,
+        academic_year,
+        term,
+        'reviews_on_time' as check_id,
+        reviews_on_time / nullif(reviews_due, 0) as value,
+        reviews_on_time as numerator,
+        reviews_due as denominator,
+        null as forced_status,
+        null as detail
     from schools_with_budget
 
     union all
+
     select
-        urn, academic_year, term,
-        'parent_meetings',
-        met_parents_three_times / nullif(on_register_a_year, 0),
-        met_parents_three_times,
-        on_register_a_year,
-        null,
-        null
+        urn,
+        academic_year,
+        term,
+        'parent_meetings' as check_id,
+        met_parents_three_times / nullif(on_register_a_year, 0) as value,
+        met_parents_three_times as numerator,
+        on_register_a_year as denominator,
+        null as forced_status,
+        null as detail
     from schools_with_budget
 
     union all
+
     select
-        urn, academic_year, term,
-        'pupil_views',
-        views_recorded / nullif(register_pupils, 0),
-        views_recorded,
-        register_pupils,
-        null,
-        null
+        urn,
+        academic_year,
+        term,
+        'pupil_views' as check_id,
+        views_recorded / nullif(register_pupils, 0) as value,
+        views_recorded as numerator,
+        register_pupils as denominator,
+        null as forced_status,
+        null as detail
     from schools_with_budget
 
     union all
+
     select
-        urn, academic_year, term,
-        'specialists_agreed',
-        specialist_agreed / nullif(with_specialist, 0),
-        specialist_agreed,
-        with_specialist,
-        null,
-        null
+        urn,
+        academic_year,
+        term,
+        'specialists_agreed' as check_id,
+        specialist_agreed / nullif(with_specialist, 0) as value,
+        specialist_agreed as numerator,
+        with_specialist as denominator,
+        null as forced_status,
+        null as detail
     from schools_with_budget
 
     union all
+
     -- amber from one pupil, red from a share of the register: both bands from the seed
     select
         schools_with_budget.urn,
         schools_with_budget.academic_year,
         schools_with_budget.term,
-        'part_time_timetables',
-        schools_with_budget.part_time / nullif(schools_with_budget.register_pupils, 0),
-        schools_with_budget.part_time,
-        schools_with_budget.register_pupils,
+        'part_time_timetables' as check_id,
+        schools_with_budget.part_time / nullif(schools_with_budget.register_pupils, 0) as value,
+        schools_with_budget.part_time as numerator,
+        schools_with_budget.register_pupils as denominator,
         case
             when coalesce(schools_with_budget.register_pupils, 0) = 0 then 'not_applicable'
             when
@@ -246,72 +283,92 @@ measures as (
                 then 'red'
             when schools_with_budget.part_time >= part_time_bands.amber_at then 'amber'
             else 'green'
-        end,
-        null
+        end as forced_status,
+        null as detail
     from schools_with_budget
     cross join part_time_bands
 
     union all
+
     select
-        urn, academic_year, term,
-        'identification_rate',
-        sen_support_pupils / nullif(number_on_roll, 0) / national_rate,
-        sen_support_pupils,
-        number_on_roll,
-        null,
-        format('{:.1f}%', 100 * national_rate)
+        urn,
+        academic_year,
+        term,
+        'identification_rate' as check_id,
+        sen_support_pupils / nullif(number_on_roll, 0) / national_rate as value,
+        sen_support_pupils as numerator,
+        number_on_roll as denominator,
+        null as forced_status,
+        format('{:.1f}%', 100 * national_rate) as detail
     from schools_with_budget
 
     union all
+
     select
-        urn, academic_year, term,
-        'high_cost_no_ehc_request',
-        high_cost_no_request,
-        high_cost_no_request,
-        null,
-        null,
-        null
+        urn,
+        academic_year,
+        term,
+        'high_cost_no_ehc_request' as check_id,
+        high_cost_no_request as value,
+        high_cost_no_request as numerator,
+        null as denominator,
+        null as forced_status,
+        null as detail
     from schools_with_budget
 
     union all
+
     select
-        urn, academic_year, term,
-        'notional_budget_use',
-        sen_spend_gbp / nullif(prorated_budget_gbp, 0),
-        sen_spend_gbp,
-        prorated_budget_gbp,
-        case when coalesce(prorated_budget_gbp, 0) = 0 then 'not_applicable' end,
-        null
+        urn,
+        academic_year,
+        term,
+        'notional_budget_use' as check_id,
+        sen_spend_gbp / nullif(prorated_budget_gbp, 0) as value,
+        sen_spend_gbp as numerator,
+        prorated_budget_gbp as denominator,
+        case when coalesce(prorated_budget_gbp, 0) = 0 then 'not_applicable' end as forced_status,
+        null as detail
     from schools_with_budget
 
     union all
+
     select
-        urn, academic_year, term,
-        'parent_led_ehc_requests',
-        parent_requests / nullif(ehc_requests, 0),
-        parent_requests,
-        ehc_requests,
-        null,
-        null
+        urn,
+        academic_year,
+        term,
+        'parent_led_ehc_requests' as check_id,
+        parent_requests / nullif(ehc_requests, 0) as value,
+        parent_requests as numerator,
+        ehc_requests as denominator,
+        null as forced_status,
+        null as detail
     from schools_with_budget
 ),
 
 return_measures as (
     select
-        urn, academic_year, term,
+        urn,
+        academic_year,
+        term,
         'return_received' as check_id,
-        case return_status when 'late' then 1 when 'missing' then 2 else 0 end as value,
         null as numerator,
         null as denominator,
+        case return_status when 'late' then 1 when 'missing' then 2 else 0 end as value,
         case when return_status = 'not_yet_due' then 'not_applicable' end as forced_status,
         case return_status
-            when 'on_time' then 'A valid return was received by the deadline of '
-                || strftime(deadline, '%-d %B %Y') || '.'
-            when 'late' then 'The first valid return was received on '
-                || strftime(first_received_at, '%-d %B %Y') || ', after the deadline of '
-                || strftime(deadline, '%-d %B %Y') || '.'
-            when 'missing' then 'No valid return was received; it was due by '
-                || strftime(deadline, '%-d %B %Y') || '.'
+            when 'on_time'
+                then
+                    'A valid return was received by the deadline of '
+                    || strftime(deadline, '%-d %B %Y') || '.'
+            when 'late'
+                then
+                    'The first valid return was received on '
+                    || strftime(first_received_at, '%-d %B %Y') || ', after the deadline of '
+                    || strftime(deadline, '%-d %B %Y') || '.'
+            when 'missing'
+                then
+                    'No valid return was received; it was due by '
+                    || strftime(deadline, '%-d %B %Y') || '.'
             else 'The return is not due until ' || strftime(deadline, '%-d %B %Y') || '.'
         end as detail
     from school_terms

@@ -48,18 +48,20 @@ judged as (
                 and measures.denominator < {{ var('low_numbers_below') }}
                 then 'low_numbers'
             when measures.value is null then 'not_applicable'
-            when duty_checks.direction = 'lower_is_worse' then
-                case
-                    when measures.value < duty_checks.red_at then 'red'
-                    when measures.value < duty_checks.amber_at then 'amber'
-                    else 'green'
-                end
-            when duty_checks.direction = 'higher_is_worse' then
-                case
-                    when measures.value >= duty_checks.red_at then 'red'
-                    when measures.value >= duty_checks.amber_at then 'amber'
-                    else 'green'
-                end
+            when duty_checks.direction = 'lower_is_worse'
+                then
+                    case
+                        when measures.value < duty_checks.red_at then 'red'
+                        when measures.value < duty_checks.amber_at then 'amber'
+                        else 'green'
+                    end
+            when duty_checks.direction = 'higher_is_worse'
+                then
+                    case
+                        when measures.value >= duty_checks.red_at then 'red'
+                        when measures.value >= duty_checks.amber_at then 'amber'
+                        else 'green'
+                    end
             when
                 measures.value < duty_checks.red_at or measures.value > duty_checks.red_high_at
                 then 'red'

@@ -10,11 +10,11 @@ pupils as (
 
 pupils_at_census as (
     select
+        pupils.*,
         returns_in_force.urn,
         returns_in_force.academic_year,
         returns_in_force.term,
-        returns_in_force.census_date,
-        pupils.*
+        returns_in_force.census_date
     from pupils
     inner join returns_in_force
         on pupils.submission_id = returns_in_force.submission_id

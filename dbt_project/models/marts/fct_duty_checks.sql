@@ -25,12 +25,14 @@ select
     case
         when statuses.status = 'no_return' then 'No valid return was received for this term.'
         when statuses.status = 'not_applicable' and duty_checks.not_applicable_text is not null
-            then 'Nothing to judge: ' || lower(duty_checks.not_applicable_text[1])
-            || duty_checks.not_applicable_text[2:]
+            then
+                'Nothing to judge: ' || lower(duty_checks.not_applicable_text[1])
+                || duty_checks.not_applicable_text[2:]
         when statuses.status = 'low_numbers'
-            then 'Fewer than {{ var("low_numbers_below") }} pupils are counted, so no rate is '
-            || 'shown: ' || cast(statuses.numerator as bigint) || ' of '
-            || cast(statuses.denominator as bigint) || '.'
+            then
+                'Fewer than {{ var("low_numbers_below") }} pupils are counted, so no rate is '
+                || 'shown: ' || cast(statuses.numerator as bigint) || ' of '
+                || cast(statuses.denominator as bigint) || '.'
         else {{ render_evidence('duty_checks.evidence_template', 'statuses.numerator',
             'statuses.denominator', 'statuses.value', 'statuses.detail') }}
     end as evidence

@@ -28,9 +28,11 @@ select
     deduplicated.closed_date,
     case
         when month(deduplicated.received_date) >= 9
-            then year(deduplicated.received_date) || '-'
-            || right(cast(year(deduplicated.received_date) + 1 as varchar), 2)
-        else (year(deduplicated.received_date) - 1) || '-'
+            then
+                year(deduplicated.received_date) || '-'
+                || right(cast(year(deduplicated.received_date) + 1 as varchar), 2)
+        else
+            (year(deduplicated.received_date) - 1) || '-'
             || right(cast(year(deduplicated.received_date) as varchar), 2)
     end as academic_year,
     case
