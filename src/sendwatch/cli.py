@@ -152,6 +152,35 @@ def export_submissions(out: Path) -> None:
     click.echo(f"Wrote {rows} rows to {out}")
 
 
+@export.command("duties")
+@click.option("--year", help="Academic year, e.g. 2025-26.")
+@click.option("--term", type=click.Choice(["autumn", "spring", "summer"]))
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write.")
+def export_duties(year: str | None, term: str | None, file_format: str, out: Path) -> None:
+    """Every duty check: status, numbers, bands, paragraph and evidence."""
+    from sendwatch.exports import write_duties
+
+    rows = write_duties(load_settings(), out, year, term, file_format)
+    click.echo(f"Wrote {rows} rows to {out}")
+
+
+@cli.command()
+@click.option("--port", type=int, default=8080, show_default=True)
+def docs(port: int) -> None:
+    """Build the dbt documentation site (offline) and serve it on localhost."""
+    from sendwatch.pipeline.nightly import generate_dbt_docs
+
+    site = generate_dbt_docs(load_settings())
+    click.echo(f"dbt docs in {site}; serving on http://127.0.0.1:{port} (Ctrl+C to stop)")
+    import functools
+    import http.server
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        server.serve_forever()
+
+
 @cli.command()
 def demo() -> None:
     """Set up the sample data and run everything that exists on it."""

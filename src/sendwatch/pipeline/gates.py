@@ -22,6 +22,7 @@ from sendwatch.settings import PROJECT_ROOT
 EXPECTATIONS = PROJECT_ROOT / "expectations"
 INDEX_COLUMNS = ["return_key", "row_number"]
 ISO_DATE_SINCE_2000 = r"^20\d\d-[01]\d-[0-3]\d$"
+STATUSES = ("green", "amber", "red", "not_applicable", "low_numbers", "no_return")
 REGEXES = {Kind.URN: r"^\d{6}$", Kind.PUPIL_REF: r"^[A-Za-z0-9_-]{6,40}$"}
 
 
@@ -93,6 +94,27 @@ def mart_suites() -> list[dict[str, Any]]:
                 _expect(
                     "expect_column_values_to_be_in_set", column="in_force", value_set=["Y", "N"]
                 ),
+            ],
+        },
+        {
+            "name": "fct_duty_checks",
+            "expectations": [
+                _expect(
+                    "expect_compound_columns_to_be_unique",
+                    column_list=["urn", "academic_year", "term", "check_id"],
+                ),
+                _expect(
+                    "expect_column_values_to_be_in_set",
+                    column="status",
+                    value_set=list(STATUSES),
+                ),
+                _expect(
+                    "expect_column_values_to_be_in_set",
+                    column="strength",
+                    value_set=["must", "should", "signal"],
+                ),
+                _expect("expect_column_values_to_not_be_null", column="evidence"),
+                _expect("expect_column_values_to_not_be_null", column="paragraph"),
             ],
         },
         {

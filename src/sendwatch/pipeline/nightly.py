@@ -48,7 +48,7 @@ from sendwatch.validation import ReturnFiles, validate_enquiries, validate_retur
 
 Step = TypeVar("Step", bound=Callable[..., Any])
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
-MART_TABLES = ("fct_submissions", "fct_return_status")
+MART_TABLES = ("fct_submissions", "fct_return_status", "fct_duty_checks")
 
 
 def run_folder(settings: Settings, run_id: str) -> Path:
@@ -379,15 +379,16 @@ def _load_register(connection: duckdb.DuckDBPyConnection, settings: Settings, ru
     connection.from_df(frame).insert_into("raw_register")
 
 
-def _dbt_build(settings: Settings, built: Path, folder: Path) -> dict[str, Any]:
+def run_dbt(settings: Settings, command: list[str], warehouse: Path, folder: Path) -> Any:
+    """Run a dbt command on ``warehouse`` in this process, its files under ``folder``."""
     from dbt.cli.main import dbtRunner
 
     project = dbt_project(settings)
-    os.environ["SENDWATCH_WAREHOUSE"] = str(built)
+    os.environ["SENDWATCH_WAREHOUSE"] = str(warehouse)
     with _working_directory(project):  # dbt finds seeds relative to the project
-        result = dbtRunner().invoke(
+        return dbtRunner().invoke(
             [
-                "build",
+                *command,
                 "--project-dir",
                 str(project),
                 "--profiles-dir",
@@ -399,6 +400,10 @@ def _dbt_build(settings: Settings, built: Path, folder: Path) -> dict[str, Any]:
                 "--quiet",
             ]
         )
+
+
+def _dbt_build(settings: Settings, built: Path, folder: Path) -> dict[str, Any]:
+    result = run_dbt(settings, ["build"], built, folder)
     nodes = [
         {"node": r.node.unique_id, "status": str(r.status), "message": r.message}
         for r in (result.result or [])
@@ -412,6 +417,28 @@ def _dbt_build(settings: Settings, built: Path, folder: Path) -> dict[str, Any]:
         )
         raise RuntimeError(f"dbt build failed ({len(failing)} failing): {reason}")
     return {"dbt": dict(statuses)}
+
+
+def generate_dbt_docs(settings: Settings) -> Path:
+    """The dbt docs site for the published snapshot (a copy: readers are never disturbed)."""
+    from sendwatch.pipeline.publish import current_snapshot
+
+    folder = settings.home / "docs"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    warehouse = folder / "catalog.duckdb"
+    snapshot = current_snapshot(settings)
+    command = ["docs", "generate"]
+    if snapshot is not None:
+        shutil.copyfile(snapshot, warehouse)
+    else:
+        with duckdb.connect(str(warehouse)) as connection:
+            create_raw_tables(connection)
+        command.append("--empty-catalog")
+    result = run_dbt(settings, command, warehouse, folder)
+    if not result.success:
+        raise RuntimeError(f"dbt docs generate failed: {result.exception}")
+    return folder / "dbt_target"
 
 
 # --- check ------------------------------------------------------------------------
