@@ -391,3 +391,118 @@ def test_a_reader_holding_a_snapshot_through_a_refresh_sees_no_error(third_night
         held.execute("select count(*), max(received_at) from fct_submissions").fetchall() == before
     )
     held.close()
+
+
+# --- the duty checks (issue 4), on the first night's snapshot -----------------------
+
+
+def export_duties(night: Night, out: Path, *options: str) -> list[dict[str, str]]:
+    result = subprocess.run(
+        [sys.executable, "-m", "sendwatch.cli", "export", "duties", "--out", str(out), *options],
+        env=night.env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    if out.suffix == ".xlsx":
+        sheet = load_workbook(out, read_only=True)["duty_checks"]
+        header, *rows = [[str(c) if c is not None else "" for c in r]
+                         for r in sheet.iter_rows(values_only=True)]  # fmt: skip
+        return [dict(zip(header, row, strict=True)) for row in rows]
+    with out.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_exported_statuses_match_the_ground_truth(first_night: Night, tmp_path: Path) -> None:
+    rows = export_duties(first_night, tmp_path / "duties.csv")
+    got = {(r["urn"], r["academic_year"], r["term"], r["check_id"]): r["status"] for r in rows}
+    flags = read_csv(first_night.sample / "ground_truth" / "duty_flags.csv")
+    expected = {(f["urn"], f["academic_year"], f["term"], f["check_id"]): f["expected_status"]
+                for f in flags}  # fmt: skip
+    wrong = {
+        key: (status, got.get(key)) for key, status in expected.items() if got.get(key) != status
+    }
+    assert wrong == {}
+    flagged_clean = {k: s for k, s in got.items() if s in ("amber", "red") and k not in expected}
+    assert flagged_clean == {}
+    planted = [
+        f for f in flags if f["origin"] == "planted" and f["expected_status"] in ("amber", "red")
+    ]
+    assert len(planted) >= 10
+    assert len({r["check_id"] for r in rows}) == 17
+    assert list(rows[0]) == ["urn", "school_name", "academic_year", "term", "check_id", "strength",
+                             "paragraph", "status", "value", "numerator", "denominator",
+                             "amber_at", "red_at", "evidence"]  # fmt: skip
+
+
+def test_evidence_reads_out_the_numbers(first_night: Night, tmp_path: Path) -> None:
+    rows = export_duties(first_night, tmp_path / "d.xlsx", "--format", "xlsx",
+                         "--year", "2025-26", "--term", "autumn")  # fmt: skip
+    assert {(r["academic_year"], r["term"]) for r in rows} == {("2025-26", "autumn")}
+    reviews = [r for r in rows if r["check_id"] == "reviews_on_time" and r["status"] == "green"]
+    sample = reviews[0]
+    due, on_time = int(float(sample["denominator"])), int(float(sample["numerator"]))
+    assert sample["evidence"].startswith(f"{due - on_time} of {due} reviews (")
+    assert "more than 28 days after the agreed date, or not at all." in sample["evidence"]
+    assert sample["paragraph"] == "6.52" and sample["strength"] == "should"
+    assert all(r["evidence"] for r in rows)
+
+
+def test_changing_a_threshold_in_the_seed_changes_the_judgement(
+    first_night: Night, tmp_path: Path
+) -> None:
+    """No SQL edited: one band edge in seeds/duty_checks.csv moves, and a status moves."""
+    rows = first_night.query(
+        "select urn, academic_year, term, check_id, value from fct_duty_checks "
+        "where status = 'amber' and check_id in ('reviews_on_time', 'parent_meetings', "
+        "'support_planned', 'pupil_views', 'accessibility_plan', 'sen_information_report') "
+        "order by all limit 1"
+    )
+    assert rows, "the sample has an amber to move"
+    urn, year, term, check_id, value = rows[0]
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT_ROOT / "dbt_project", project / "dbt_project",
+                    ignore=shutil.ignore_patterns("target", "logs"))  # fmt: skip
+    shutil.copytree(PROJECT_ROOT / "seeds", project / "seeds")
+    seed = project / "seeds" / "duty_checks.csv"
+    with seed.open(newline="", encoding="utf-8") as handle:
+        catalogue = list(csv.DictReader(handle))
+    for row in catalogue:
+        if row["check_id"] == check_id:  # move the amber edge past the value
+            lower_is_worse = row["direction"] == "lower_is_worse"
+            row["amber_at"] = str(value if lower_is_worse else value + 1)
+    with seed.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(catalogue[0]))
+        writer.writeheader()
+        writer.writerows(catalogue)
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copyfile(first_night.home / "warehouse" / "sendwatch.duckdb", warehouse)
+    result = subprocess.run(
+        [sys.executable, "-m", "dbt.cli.main", "build", "--profiles-dir", ".", "--project-dir",
+         ".", "--select", "+fct_duty_checks", "--exclude", "test_type:unit"],
+        cwd=project / "dbt_project", env={**first_night.env, "SENDWATCH_WAREHOUSE": str(warehouse)},
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        status, amber_at = connection.execute(
+            "select status, amber_at from fct_duty_checks where urn = ? and academic_year = ? "
+            "and term = ? and check_id = ?",
+            [urn, year, term, check_id],
+        ).fetchone()
+    assert status == "green" and amber_at != 0.9
+
+
+def test_dbt_docs_build_offline(first_night: Night) -> None:
+    script = (
+        "from sendwatch.settings import load_settings\n"
+        "from sendwatch.pipeline.nightly import generate_dbt_docs\n"
+        "print(generate_dbt_docs(load_settings()))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], env=first_night.env,
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    site = Path(result.stdout.strip().splitlines()[-1])
+    assert (site / "index.html").exists()
+    catalog = (site / "catalog.json").read_text()
+    manifest = (site / "manifest.json").read_text()
+    assert "fct_duty_checks" in catalog and "fct_duty_checks" in manifest
+    assert "low_numbers" in manifest  # the status code list, from its doc block
