@@ -182,87 +182,27 @@ measures as (
 
     union all
 
-    select
-        urn,
-        academic_year,
-        term,
-        'parents_informed' as check_id,
-        parents_informed / nullif(register_pupils, 0) as value,
-        parents_informed as numerator,
-        register_pupils as denominator,
-        null as forced_status,
-        null as detail
-    from schools_with_budget
+    {{ rate_measure('parents_informed', 'parents_informed', 'register_pupils') }}
 
     union all
 
-    select
-        urn,
-        academic_year,
-        term,
-        'support_planned' as check_id,
-        support_planned / nullif(sen_support_pupils, 0) as value,
-        support_planned as numerator,
-        sen_support_pupils as denominator,
-        null as forced_status,
-        null as detail
-    from schools_with_budget
+    {{ rate_measure('support_planned', 'support_planned', 'sen_support_pupils') }}
 
     union all
 
-    select
-        urn,
-        academic_year,
-        term,
-        'reviews_on_time' as check_id,
-        reviews_on_time / nullif(reviews_due, 0) as value,
-        reviews_on_time as numerator,
-        reviews_due as denominator,
-        null as forced_status,
-        null as detail
-    from schools_with_budget
+    {{ rate_measure('reviews_on_time', 'reviews_on_time', 'reviews_due') }}
 
     union all
 
-    select
-        urn,
-        academic_year,
-        term,
-        'parent_meetings' as check_id,
-        met_parents_three_times / nullif(on_register_a_year, 0) as value,
-        met_parents_three_times as numerator,
-        on_register_a_year as denominator,
-        null as forced_status,
-        null as detail
-    from schools_with_budget
+    {{ rate_measure('parent_meetings', 'met_parents_three_times', 'on_register_a_year') }}
 
     union all
 
-    select
-        urn,
-        academic_year,
-        term,
-        'pupil_views' as check_id,
-        views_recorded / nullif(register_pupils, 0) as value,
-        views_recorded as numerator,
-        register_pupils as denominator,
-        null as forced_status,
-        null as detail
-    from schools_with_budget
+    {{ rate_measure('pupil_views', 'views_recorded', 'register_pupils') }}
 
     union all
 
-    select
-        urn,
-        academic_year,
-        term,
-        'specialists_agreed' as check_id,
-        specialist_agreed / nullif(with_specialist, 0) as value,
-        specialist_agreed as numerator,
-        with_specialist as denominator,
-        null as forced_status,
-        null as detail
-    from schools_with_budget
+    {{ rate_measure('specialists_agreed', 'specialist_agreed', 'with_specialist') }}
 
     union all
 
@@ -332,17 +272,7 @@ measures as (
 
     union all
 
-    select
-        urn,
-        academic_year,
-        term,
-        'parent_led_ehc_requests' as check_id,
-        parent_requests / nullif(ehc_requests, 0) as value,
-        parent_requests as numerator,
-        ehc_requests as denominator,
-        null as forced_status,
-        null as detail
-    from schools_with_budget
+    {{ rate_measure('parent_led_ehc_requests', 'parent_requests', 'ehc_requests') }}
 ),
 
 return_measures as (
