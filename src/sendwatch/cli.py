@@ -15,9 +15,7 @@ from sendwatch.settings import Settings, load_settings
 if TYPE_CHECKING:
     from sendwatch.generate import GenerationSummary
 
-NOT_YET = {
-    "serve": "the dashboard (issue 5)",
-}
+NOT_YET: dict[str, str] = {}
 
 
 class SendwatchError(click.ClickException):
@@ -179,6 +177,16 @@ def docs(port: int) -> None:
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
         server.serve_forever()
+
+
+@cli.command()
+@click.option("--port", type=int, default=8050, show_default=True)
+def serve(port: int) -> None:
+    """Serve the dashboard on http://127.0.0.1:PORT over the published snapshot."""
+    from dashboards.app import app
+
+    click.echo(f"sendwatch dashboard on http://127.0.0.1:{port} (Ctrl+C to stop)")
+    app.run(host="127.0.0.1", port=port, debug=False)
 
 
 @cli.command()

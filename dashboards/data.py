@@ -1,0 +1,224 @@
+"""The dashboard's one data layer: every read, parameterised, on the published snapshot.
+
+Each call opens the snapshot ``published/CURRENT`` names, read only, so a newly
+published night is picked up without a restart. Every function takes the
+viewer first: role-based access and small-number suppression hang on it.
+No SQL here is ever built from what a user typed: filters are bound parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from sendwatch.pipeline.publish import current_snapshot, open_snapshot
+from sendwatch.settings import Settings, load_settings
+
+STATUS_ORDER = {"red": 0, "amber": 1, "no_return": 2, "low_numbers": 3, "green": 4, "not_applicable": 5}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking. Roles arrive with a later issue; the layer asks from the start."""
+
+    name: str = "la_officer"
+    role: str = "la_officer"
+
+
+LA_OFFICER = Viewer()
+
+
+@dataclass(frozen=True)
+class Filters:
+    academic_year: str | None = None
+    term: str | None = None
+    phase: str | None = None
+    locality: str | None = None
+    strength: str | None = None
+    search: str | None = None
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _query(sql: str, parameters: list[Any] | None = None) -> pd.DataFrame:
+    with open_snapshot(_settings()) as connection:
+        return connection.execute(sql, parameters or []).df()
+
+
+def has_snapshot(viewer: Viewer) -> bool:
+    return current_snapshot(_settings()) is not None
+
+
+def terms(viewer: Viewer) -> pd.DataFrame:
+    """Collected terms, newest first."""
+    return _query(
+        "select academic_year, term, census_date from stg_reference__term_dates "
+        "order by census_date desc"
+    )
+
+
+def filter_options(viewer: Viewer) -> dict[str, list[str]]:
+    schools = _query("select distinct phase, locality from dim_school")
+    return {
+        "phase": sorted(schools["phase"].dropna().unique()),
+        "locality": sorted(schools["locality"].dropna().unique()),
+    }
+
+
+def duty_checks(viewer: Viewer, filters: Filters) -> pd.DataFrame:
+    """Check results joined to the school, filtered; one row per school x term x check."""
+    like = f"%{filters.search.strip().lower()}%" if filters.search else None
+    return _query(
+        """
+        select checks.*, schools.school_name, schools.phase, schools.locality,
+               catalogue.title
+        from fct_duty_checks as checks
+        join dim_school as schools on checks.urn = schools.urn
+        join dim_duty_check as catalogue on checks.check_id = catalogue.check_id
+        where (?::varchar is null or checks.academic_year = ?)
+          and (?::varchar is null or checks.term = ?)
+          and (?::varchar is null or schools.phase = ?)
+          and (?::varchar is null or schools.locality = ?)
+          and (?::varchar is null or checks.strength = ?)
+          and (?::varchar is null or lower(schools.school_name) like ? or checks.urn like ?)
+        order by schools.school_name, checks.check_id
+        """,
+        [
+            filters.academic_year, filters.academic_year,
+            filters.term, filters.term,
+            filters.phase, filters.phase,
+            filters.locality, filters.locality,
+            filters.strength, filters.strength,
+            like, like, like,
+        ],
+    )  # fmt: skip
+
+
+def school_grid(viewer: Viewer, filters: Filters) -> pd.DataFrame:
+    """Schools x checks for one term: a row per school, a column per check's status."""
+    checks = duty_checks(viewer, filters)
+    if checks.empty:
+        return pd.DataFrame(columns=["urn", "school_name", "phase", "locality", "worst"])
+    grid = checks.pivot_table(
+        index=["urn", "school_name", "phase", "locality"],
+        columns="check_id",
+        values="status",
+        aggfunc="first",
+    ).reset_index()
+    grid.columns.name = None
+    check_columns = [c for c in grid.columns if c not in ("urn", "school_name", "phase", "locality")]
+    grid["worst"] = grid[check_columns].apply(
+        lambda row: min((STATUS_ORDER.get(s, 9) for s in row if isinstance(s, str)), default=9),
+        axis=1,
+    )
+    grid["red_count"] = (grid[check_columns] == "red").sum(axis=1)
+    return grid.sort_values(["worst", "red_count", "school_name"], ascending=[True, False, True])
+
+
+def headline(viewer: Viewer, academic_year: str, term: str) -> dict[str, Any]:
+    """Headline numbers for a term."""
+    row = _query(
+        """
+        select
+            count(*) as schools,
+            count(*) filter (where return_status in ('on_time', 'late')) as returns_received,
+            count(*) filter (where return_status = 'missing') as returns_missing
+        from fct_return_status where academic_year = ? and term = ?
+        """,
+        [academic_year, term],
+    ).iloc[0]
+    red_must = _query(
+        "select count(distinct urn) as n from fct_duty_checks where academic_year = ? "
+        "and term = ? and strength = 'must' and status = 'red'",
+        [academic_year, term],
+    ).iloc[0]["n"]
+    share = _query(
+        """
+        select sum(numerator) / nullif(sum(denominator), 0) as local_share
+        from fct_duty_checks
+        where academic_year = ? and term = ? and check_id = 'identification_rate'
+          and status not in ('no_return', 'not_applicable')
+        """,
+        [academic_year, term],
+    ).iloc[0]["local_share"]
+    national = _query(
+        "select sum(sen_support_rate) / count(*) as rate from stg_reference__national_sen_support_rates"
+    ).iloc[0]["rate"]
+    return {
+        "schools": int(row["schools"]),
+        "returns_received": int(row["returns_received"]),
+        "returns_missing": int(row["returns_missing"]),
+        "schools_with_red_must": int(red_must),
+        "sen_support_share": None if pd.isna(share) else float(share),
+        "national_share": float(national),
+    }
+
+
+def school(viewer: Viewer, urn: str) -> dict[str, Any] | None:
+    found = _query("select * from dim_school where urn = ?", [urn])
+    return None if found.empty else found.iloc[0].to_dict()
+
+
+def school_checks(viewer: Viewer, urn: str) -> pd.DataFrame:
+    """Every check of one school in every term, newest term first."""
+    return _query(
+        """
+        select checks.*, catalogue.title, terms.census_date
+        from fct_duty_checks as checks
+        join dim_duty_check as catalogue on checks.check_id = catalogue.check_id
+        join stg_reference__term_dates as terms
+          on checks.academic_year = terms.academic_year and checks.term = terms.term
+        where checks.urn = ?
+        order by terms.census_date desc, checks.check_id
+        """,
+        [urn],
+    )
+
+
+def school_submissions(viewer: Viewer, urn: str) -> pd.DataFrame:
+    return _query(
+        "select file_name, academic_year, term, received_at, outcome, in_force, first_error "
+        "from fct_submissions where urn = ? order by received_at desc",
+        [urn],
+    )
+
+
+def check_results(viewer: Viewer, check_id: str, filters: Filters) -> pd.DataFrame:
+    return duty_checks(viewer, filters).query("check_id == @check_id")
+
+
+def catalogue(viewer: Viewer) -> pd.DataFrame:
+    return _query("select * from dim_duty_check order by strength, check_id")
+
+
+def refresh_status(viewer: Viewer) -> dict[str, Any]:
+    runs = _query("select * from stg_pipeline__runs order by published_at desc limit 1")
+    return {} if runs.empty else runs.iloc[0].to_dict()
+
+
+def return_status(viewer: Viewer, academic_year: str, term: str) -> pd.DataFrame:
+    return _query(
+        "select status.urn, schools.school_name, status.return_status, status.first_received_at, "
+        "status.deadline from fct_return_status as status join dim_school as schools "
+        "on status.urn = schools.urn where status.academic_year = ? and status.term = ? "
+        "order by status.return_status, schools.school_name",
+        [academic_year, term],
+    )
+
+
+def quarantined(viewer: Viewer) -> pd.DataFrame:
+    return _query(
+        "select file_name, urn, academic_year, term, received_at, first_error "
+        "from fct_submissions where outcome = 'rejected' order by received_at desc"
+    )
+
+
+def la_context(viewer: Viewer) -> pd.DataFrame:
+    return _query(
+        "select area, measure, figure_year, measured_value, period, source_publication "
+        "from stg_reference__la_context order by measure, area, figure_year"
+    )

@@ -1,0 +1,31 @@
+"""LA context: the real DfE SEN2 figures for the LA against England."""
+
+from __future__ import annotations
+
+import dash
+from dash import html
+
+from dashboards import data
+from dashboards.components import table
+
+dash.register_page(__name__, path="/context", title="LA context - sendwatch", name="LA context")
+
+
+def layout(**_query: str) -> html.Div:
+    figures = data.la_context(data.LA_OFFICER)
+    wide = figures.pivot_table(index=["measure", "figure_year"], columns="area",
+                               values="measured_value", aggfunc="first").reset_index()  # fmt: skip
+    wide.columns.name = None
+    return html.Div(
+        [
+            html.H1("LA context"),
+            html.P(
+                "Real figures from the Department for Education's SEN2 collection "
+                "(Education, health and care plans, 2025). The sample LA's figures are "
+                "Bournemouth, Christchurch and Poole's."
+            ),
+            table(wide, "EHC needs assessment requests, refusals, timeliness and plans", {
+                c: c.replace("_", " ") for c in wide.columns}),  # fmt: skip
+            html.P(f"Source: {figures['source_publication'].iloc[0]}." if len(figures) else ""),
+        ]
+    )
