@@ -36,7 +36,9 @@ def create_app() -> Dash:
                     [
                         html.Span("sendwatch", className="brand"),
                         html.Nav(
-                            html.Ul([html.Li(html.A(label, href=path)) for path, label in NAVIGATION]),
+                            html.Ul(
+                                [html.Li(html.A(label, href=path)) for path, label in NAVIGATION]
+                            ),
                             **{"aria-label": "Main"},
                         ),
                     ],

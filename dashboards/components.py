@@ -15,7 +15,7 @@ STATUS_LABELS = {
     "green": ("✔", "Green"),
     "no_return": ("○", "No return"),
     "low_numbers": ("#", "Low numbers"),
-    "not_applicable": ("–", "Not applicable"),
+    "not_applicable": ("\u2013", "Not applicable"),  # an en dash
 }
 
 
@@ -41,9 +41,7 @@ def table(frame: pd.DataFrame, caption: str, columns: dict[str, str]) -> html.Ta
             else:
                 cells.append(html.Td("" if value is None or value != value else str(value)))
         rows.append(html.Tr(cells))
-    return html.Table(
-        [html.Caption(caption), header, html.Tbody(rows)], className="govuk-table"
-    )
+    return html.Table([html.Caption(caption), header, html.Tbody(rows)], className="govuk-table")
 
 
 def download(frame: pd.DataFrame, file_format: str, name: str) -> dict:

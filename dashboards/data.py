@@ -16,7 +16,14 @@ import pandas as pd
 from sendwatch.pipeline.publish import current_snapshot, open_snapshot
 from sendwatch.settings import Settings, load_settings
 
-STATUS_ORDER = {"red": 0, "amber": 1, "no_return": 2, "low_numbers": 3, "green": 4, "not_applicable": 5}
+STATUS_ORDER = {
+    "red": 0,
+    "amber": 1,
+    "no_return": 2,
+    "low_numbers": 3,
+    "green": 4,
+    "not_applicable": 5,
+}
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,9 @@ def school_grid(viewer: Viewer, filters: Filters) -> pd.DataFrame:
         aggfunc="first",
     ).reset_index()
     grid.columns.name = None
-    check_columns = [c for c in grid.columns if c not in ("urn", "school_name", "phase", "locality")]
+    check_columns = [
+        c for c in grid.columns if c not in ("urn", "school_name", "phase", "locality")
+    ]
     grid["worst"] = grid[check_columns].apply(
         lambda row: min((STATUS_ORDER.get(s, 9) for s in row if isinstance(s, str)), default=9),
         axis=1,
@@ -145,8 +154,16 @@ def headline(viewer: Viewer, academic_year: str, term: str) -> dict[str, Any]:
         """,
         [academic_year, term],
     ).iloc[0]["local_share"]
+    # the national rate for this LA's mix of phases, weighted by pupils on roll
     national = _query(
-        "select sum(sen_support_rate) / count(*) as rate from stg_reference__national_sen_support_rates"
+        """
+        select sum(rates.sen_support_rate * returns.number_on_roll)
+               / nullif(sum(returns.number_on_roll), 0) as rate
+        from int_returns_in_force as returns
+        join stg_reference__national_sen_support_rates as rates on returns.phase = rates.phase
+        where returns.academic_year = ? and returns.term = ?
+        """,
+        [academic_year, term],
     ).iloc[0]["rate"]
     return {
         "schools": int(row["schools"]),
@@ -154,7 +171,7 @@ def headline(viewer: Viewer, academic_year: str, term: str) -> dict[str, Any]:
         "returns_missing": int(row["returns_missing"]),
         "schools_with_red_must": int(red_must),
         "sen_support_share": None if pd.isna(share) else float(share),
-        "national_share": float(national),
+        "national_share": None if pd.isna(national) else float(national),
     }
 
 

@@ -20,11 +20,13 @@ def layout(check_id: str | None = None, **_query: str) -> html.Div:
         return html.Div([html.H1("Check not found"), html.P(f"No check called {check_id}.")])
     about = catalogue.loc[check_id]
     results = data.check_results(viewer, check_id, data.Filters())
-    distribution = (
-        results.pivot_table(index=["academic_year", "term"], columns="status", values="urn",
-                            aggfunc="count", fill_value=0)  # fmt: skip
-        .reset_index()
-    )
+    distribution = results.pivot_table(
+        index=["academic_year", "term"],
+        columns="status",
+        values="urn",
+        aggfunc="count",
+        fill_value=0,
+    ).reset_index()
     distribution.columns.name = None
     latest = results[results["academic_year"] == results["academic_year"].max()]
     red = latest[latest["status"] == "red"]
@@ -33,11 +35,21 @@ def layout(check_id: str | None = None, **_query: str) -> html.Div:
             html.H1(about["title"]),
             html.P(f"Paragraph {about['paragraph']}. Strength: {about['strength']}."),
             html.H2("Schools by status, term by term"),
-            table(distribution, f"Schools by status for {check_id}", {
-                c: c.replace("_", " ") for c in distribution.columns}),  # fmt: skip
+            table(
+                distribution,
+                f"Schools by status for {check_id}",
+                {c: c.replace("_", " ") for c in distribution.columns},
+            ),
             html.H2("Schools at red in the latest year"),
-            table(red, f"Schools at red for {check_id}", {
-                "school_name": "School", "term": "Term", "status": "Status", "evidence": "Evidence",
-            }),  # fmt: skip
+            table(
+                red,
+                f"Schools at red for {check_id}",
+                {
+                    "school_name": "School",
+                    "term": "Term",
+                    "status": "Status",
+                    "evidence": "Evidence",
+                },
+            ),
         ]
     )

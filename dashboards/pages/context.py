@@ -13,8 +13,9 @@ dash.register_page(__name__, path="/context", title="LA context - sendwatch", na
 
 def layout(**_query: str) -> html.Div:
     figures = data.la_context(data.LA_OFFICER)
-    wide = figures.pivot_table(index=["measure", "figure_year"], columns="area",
-                               values="measured_value", aggfunc="first").reset_index()  # fmt: skip
+    wide = figures.pivot_table(
+        index=["measure", "figure_year"], columns="area", values="measured_value", aggfunc="first"
+    ).reset_index()
     wide.columns.name = None
     return html.Div(
         [
@@ -24,8 +25,11 @@ def layout(**_query: str) -> html.Div:
                 "(Education, health and care plans, 2025). The sample LA's figures are "
                 "Bournemouth, Christchurch and Poole's."
             ),
-            table(wide, "EHC needs assessment requests, refusals, timeliness and plans", {
-                c: c.replace("_", " ") for c in wide.columns}),  # fmt: skip
+            table(
+                wide,
+                "EHC needs assessment requests, refusals, timeliness and plans",
+                {c: c.replace("_", " ") for c in wide.columns},
+            ),
             html.P(f"Source: {figures['source_publication'].iloc[0]}." if len(figures) else ""),
         ]
     )

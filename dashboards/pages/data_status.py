@@ -28,16 +28,30 @@ def layout(**_query: str) -> html.Div:
                 f"Last successful refresh: {run['published_at']:%d %B %Y %H:%M} UTC "
                 f"({age.days} days ago); {run['returns_loaded']} returns loaded, "
                 f"{run['returns_rejected']} rejected, {run['files_duplicate']} duplicates."
-                if run else "No refresh has published yet."
+                if run
+                else "No refresh has published yet."
             ),
             html.H2(f"Returns for {latest['term']} {latest['academic_year']}"),
-            table(returns, "Returns received, late and missing by school", {
-                "school_name": "School", "urn": "URN", "return_status": "Return",
-                "first_received_at": "First valid return", "deadline": "Deadline",
-            }),  # fmt: skip
+            table(
+                returns,
+                "Returns received, late and missing by school",
+                {
+                    "school_name": "School",
+                    "urn": "URN",
+                    "return_status": "Return",
+                    "first_received_at": "First valid return",
+                    "deadline": "Deadline",
+                },
+            ),
             html.H2("Quarantined files"),
-            table(data.quarantined(viewer), "Files rejected, with the first reason", {
-                "file_name": "File", "received_at": "Received", "first_error": "Why",
-            }),  # fmt: skip
+            table(
+                data.quarantined(viewer),
+                "Files rejected, with the first reason",
+                {
+                    "file_name": "File",
+                    "received_at": "Received",
+                    "first_error": "Why",
+                },
+            ),
         ]
     )

@@ -16,7 +16,10 @@ ALL = "__all__"
 
 def _term_options(viewer: data.Viewer) -> list[dict[str, str]]:
     return [
-        {"label": f"{row.term.title()} {row.academic_year}", "value": f"{row.academic_year}|{row.term}"}
+        {
+            "label": f"{row.term.title()} {row.academic_year}",
+            "value": f"{row.academic_year}|{row.term}",
+        }
         for row in data.terms(viewer).itertuples()
     ]
 
@@ -34,7 +37,9 @@ def _select(label: str, control_id: str, options: list, value: str) -> html.Div:
 def layout(**_query: str) -> html.Div:
     viewer = data.LA_OFFICER
     if not data.has_snapshot(viewer):
-        return html.Div([html.H1("Overview"), html.P("Nothing is published yet: run sendwatch refresh.")])
+        return html.Div(
+            [html.H1("Overview"), html.P("Nothing is published yet: run sendwatch refresh.")]
+        )
     term_options = _term_options(viewer)
     choices = data.filter_options(viewer)
 
@@ -51,11 +56,21 @@ def layout(**_query: str) -> html.Div:
             html.Div(
                 [
                     _select("Term", "overview-term", term_options, term_options[0]["value"]),
-                    _select("Phase", "overview-phase", with_all(choices["phase"], "All phases"), ALL),
-                    _select("Locality", "overview-locality",
-                            with_all(choices["locality"], "All localities"), ALL),  # fmt: skip
-                    _select("Strength", "overview-strength",
-                            with_all(["must", "should", "signal"], "All strengths"), ALL),  # fmt: skip
+                    _select(
+                        "Phase", "overview-phase", with_all(choices["phase"], "All phases"), ALL
+                    ),
+                    _select(
+                        "Locality",
+                        "overview-locality",
+                        with_all(choices["locality"], "All localities"),
+                        ALL,
+                    ),
+                    _select(
+                        "Strength",
+                        "overview-strength",
+                        with_all(["must", "should", "signal"], "All strengths"),
+                        ALL,
+                    ),
                     html.Div(
                         [
                             html.Label("Search by school or URN", htmlFor="overview-search"),
@@ -87,7 +102,9 @@ def layout(**_query: str) -> html.Div:
     )
 
 
-def filters_from(term: str, phase: str, locality: str, strength: str, search: str | None) -> data.Filters:
+def filters_from(
+    term: str, phase: str, locality: str, strength: str, search: str | None
+) -> data.Filters:
     academic_year, term_name = term.split("|")
     return data.Filters(
         academic_year=academic_year,
@@ -119,34 +136,57 @@ def show_headline(term: str) -> list:
         ("Schools with a red must-duty", numbers["schools_with_red_must"]),
         (
             "Pupils on SEN support",
-            "n/a" if share is None else f"{share:.1%} (national {numbers['national_share']:.1%})",
+            "n/a"
+            if share is None or numbers["national_share"] is None
+            else f"{share:.1%} (national {numbers['national_share']:.1%})",
         ),
     ]
-    return [html.Div([html.P(label, className="card-label"), html.P(str(value), className="card-value")],
-                     className="card") for label, value in cards]  # fmt: skip
+    return [
+        html.Div(
+            [html.P(label, className="card-label"), html.P(str(value), className="card-value")],
+            className="card",
+        )
+        for label, value in cards
+    ]
 
 
 def grid_rows(filters: data.Filters) -> tuple[list[dict], list[str]]:
     grid = data.school_grid(data.LA_OFFICER, filters)
-    checks = [c for c in grid.columns if c not in ("urn", "school_name", "phase", "locality", "worst", "red_count")]
+    checks = [
+        c
+        for c in grid.columns
+        if c not in ("urn", "school_name", "phase", "locality", "worst", "red_count")
+    ]
     rows = []
     for record in grid.to_dict("records"):
-        row = {"school": f"[{record['school_name']}](/school/{record['urn']})", "urn": record["urn"]}
+        row = {
+            "school": f"[{record['school_name']}](/school/{record['urn']})",
+            "urn": record["urn"],
+        }
         row.update({check: status_text(record.get(check)) for check in checks})
         rows.append(row)
     return rows, checks
 
 
 @callback(Output("overview-grid", "children"), *FILTER_INPUTS)
-def show_grid(term: str, phase: str, locality: str, strength: str, search: str | None) -> dag.AgGrid:
+def show_grid(
+    term: str, phase: str, locality: str, strength: str, search: str | None
+) -> dag.AgGrid:
     rows, checks = grid_rows(filters_from(term, phase, locality, strength, search))
-    rules = {f"status-{s}": f"params.value && params.value.startsWith('{sym}')"
-             for s, (sym, _) in STATUS_LABELS.items()}  # fmt: skip
+    rules = {
+        f"status-{s}": f"params.value && params.value.startsWith('{sym}')"
+        for s, (sym, _) in STATUS_LABELS.items()
+    }
     columns = [
         {"field": "school", "headerName": "School", "cellRenderer": "markdown", "pinned": "left"},
         {"field": "urn", "headerName": "URN", "width": 100},
     ] + [
-        {"field": check, "headerName": check.replace("_", " "), "cellClassRules": rules, "width": 150}
+        {
+            "field": check,
+            "headerName": check.replace("_", " "),
+            "cellClassRules": rules,
+            "width": 150,
+        }
         for check in checks
     ]
     return dag.AgGrid(
@@ -165,12 +205,33 @@ def show_grid(term: str, phase: str, locality: str, strength: str, search: str |
     *[State(i.component_id, i.component_property) for i in FILTER_INPUTS],
     prevent_initial_call=True,
 )
-def export_table(_csv: int | None, _xlsx: int | None, term: str, phase: str, locality: str,
-                 strength: str, search: str | None) -> dict:  # fmt: skip
+def export_table(
+    _csv: int | None,
+    _xlsx: int | None,
+    term: str,
+    phase: str,
+    locality: str,
+    strength: str,
+    search: str | None,
+) -> dict:
     filters = filters_from(term, phase, locality, strength, search)
     frame = data.duty_checks(data.LA_OFFICER, filters)[
-        ["urn", "school_name", "academic_year", "term", "check_id", "strength", "paragraph",
-         "status", "value", "numerator", "denominator", "amber_at", "red_at", "evidence"]
-    ]  # fmt: skip
+        [
+            "urn",
+            "school_name",
+            "academic_year",
+            "term",
+            "check_id",
+            "strength",
+            "paragraph",
+            "status",
+            "value",
+            "numerator",
+            "denominator",
+            "amber_at",
+            "red_at",
+            "evidence",
+        ]
+    ]
     file_format = "xlsx" if dash.ctx.triggered_id == "overview-xlsx" else "csv"
     return download(frame, file_format, f"sendwatch-duties-{filters.academic_year}-{filters.term}")

@@ -20,24 +20,43 @@ def layout(urn: str | None = None, **_query: str) -> html.Div:
         return html.Div([html.H1("School not found"), html.P(f"No school with URN {urn}.")])
     checks = data.school_checks(viewer, urn)
     latest = checks[checks["census_date"] == checks["census_date"].max()]
-    trend = checks.pivot_table(index="check_id", columns=["academic_year", "term"],
-                               values="status", aggfunc="first", sort=False)  # fmt: skip
+    trend = checks.pivot_table(
+        index="check_id",
+        columns=["academic_year", "term"],
+        values="status",
+        aggfunc="first",
+        sort=False,
+    )
     trend.columns = [f"{term} {year}" for year, term in trend.columns]
     trend = trend.reset_index()
     submissions = data.school_submissions(viewer, urn)
-    term_label = f"{latest['term'].iloc[0]} {latest['academic_year'].iloc[0]}" if len(latest) else ""
+    term_label = (
+        f"{latest['term'].iloc[0]} {latest['academic_year'].iloc[0]}" if len(latest) else ""
+    )
     return html.Div(
         [
             html.H1(f"{school['school_name']} ({urn})"),
             html.P(f"{school['phase'].replace('_', ' ').title()}, {school['locality']}."),
-            html.Button("Print a visit brief", id="print-brief", className="button no-print",
-                        **{"data-print": "true"}),  # fmt: skip
+            html.Button(
+                "Print a visit brief",
+                id="print-brief",
+                className="button no-print",
+                **{"data-print": "true"},
+            ),
             html.H2(f"Every check, {term_label}"),
-            table(latest, f"Checks for {school['school_name']}, {term_label}", {
-                "title": "Check", "strength": "Strength", "paragraph": "Code paragraph",
-                "status": "Status", "evidence": "Evidence", "amber_at": "Amber at",
-                "red_at": "Red at",
-            }),  # fmt: skip
+            table(
+                latest,
+                f"Checks for {school['school_name']}, {term_label}",
+                {
+                    "title": "Check",
+                    "strength": "Strength",
+                    "paragraph": "Code paragraph",
+                    "status": "Status",
+                    "evidence": "Evidence",
+                    "amber_at": "Amber at",
+                    "red_at": "Red at",
+                },
+            ),
             html.H2("Each check across terms"),
             table(
                 trend.rename(columns={"check_id": "check"}),
@@ -45,11 +64,19 @@ def layout(urn: str | None = None, **_query: str) -> html.Div:
                 {"check": "Check", **{c: c for c in trend.columns if c != "check_id"}},
             ),
             html.H2("Returns received"),
-            table(submissions, "Files received from the school, newest first", {
-                "file_name": "File", "academic_year": "Year", "term": "Term",
-                "received_at": "Received", "outcome": "Outcome", "in_force": "In force",
-                "first_error": "Why it was rejected",
-            }),  # fmt: skip
+            table(
+                submissions,
+                "Files received from the school, newest first",
+                {
+                    "file_name": "File",
+                    "academic_year": "Year",
+                    "term": "Term",
+                    "received_at": "Received",
+                    "outcome": "Outcome",
+                    "in_force": "In force",
+                    "first_error": "Why it was rejected",
+                },
+            ),
         ]
     )
 

@@ -206,6 +206,7 @@ def _file_of(delivery: Delivery, sheet: str):
 
 def _with_key(frame: pd.DataFrame, outcome: dict[str, Any], landed) -> pd.DataFrame:
     frame.insert(0, "return_key", outcome["submission_id"])
+    frame.attrs["submission_id"] = outcome["submission_id"]  # also when the frame is empty
     frame.attrs["lineage"] = {
         "file_name": landed.file_name,
         "sha256": landed.sha256,
@@ -260,7 +261,7 @@ def _gate_returns(staged: dict[str, list[pd.DataFrame]], outcomes: list[dict[str
     rejected = {o["submission_id"] for o in outcomes if o["outcome"] == "rejected"}
     for sheet_name in ("school", "pupils"):
         staged[sheet_name] = [
-            f for f in staged[sheet_name] if f["return_key"].iat[0] not in rejected
+            f for f in staged[sheet_name] if f.attrs["submission_id"] not in rejected
         ]
 
 
@@ -278,7 +279,7 @@ def _stage_rows(
         ("enquiries", "raw_enquiries"),
     ):
         for frame in staged[sheet_name]:
-            if frame["return_key"].iat[0] not in loaded:
+            if frame.attrs["submission_id"] not in loaded:
                 continue
             lineage = frame.attrs["lineage"]
             rows = frame.rename(columns={"return_key": "submission_id"})

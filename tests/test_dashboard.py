@@ -1,0 +1,150 @@
+"""The dashboard's data layer and callbacks, on a real published snapshot."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import read_csv
+
+import dashboards.app  # noqa: F401  the pages register themselves on the app
+from sendwatch.generate import generate
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sample of 12 schools over three terms, refreshed once by the real pipeline."""
+    root = tmp_path_factory.mktemp("dashboard")
+    generate(root / "sample", schools=12, seed=5, terms=3)
+    shutil.copytree(root / "sample" / "landing", root / "home" / "landing")
+    env = {
+        **os.environ,
+        "SENDWATCH_HOME": str(root / "home"),
+        "SENDWATCH_REGISTER": str(root / "sample" / "register.csv"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "sendwatch.cli", "refresh"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr
+    os.environ.update({k: env[k] for k in ("SENDWATCH_HOME", "SENDWATCH_REGISTER")})
+    yield root
+    for key in ("SENDWATCH_HOME", "SENDWATCH_REGISTER"):
+        os.environ.pop(key, None)
+
+
+def test_grid_shows_every_red_in_words_and_symbol(published: Path) -> None:
+    from dashboards.pages import overview
+
+    flags = read_csv(published / "sample" / "ground_truth" / "duty_flags.csv")
+    for flag in [f for f in flags if f["expected_status"] == "red"][:15]:
+        term = f"{flag['academic_year']}|{flag['term']}"
+        rows, _ = overview.grid_rows(
+            overview.filters_from(term, "__all__", "__all__", "__all__", flag["urn"])
+        )
+        assert len(rows) == 1
+        assert rows[0][flag["check_id"]] == "✖ Red: may not be met"
+        assert rows[0]["school"].endswith(f"(/school/{flag['urn']})")
+
+
+def test_a_clean_school_is_green(published: Path) -> None:
+    from dashboards.components import status_text
+    from dashboards.pages import overview
+
+    flags = read_csv(published / "sample" / "ground_truth" / "duty_flags.csv")
+    flagged = {(f["urn"], f["academic_year"], f["term"]) for f in flags}
+    register = [r["urn"] for r in read_csv(published / "sample" / "register.csv")]
+    urn = next(u for u in register if (u, "2024-25", "autumn") not in flagged)
+    rows, checks = overview.grid_rows(
+        overview.filters_from("2024-25|autumn", "__all__", "__all__", "must", urn)
+    )
+    assert {rows[0][c] for c in checks} <= {status_text("green"), status_text("not_applicable")}
+
+
+def test_filters_narrow_the_grid_and_worst_comes_first(published: Path) -> None:
+    from dashboards import data
+    from dashboards.pages import overview
+
+    everything = data.school_grid(data.LA_OFFICER, data.Filters("2024-25", "autumn"))
+    primary = data.school_grid(data.LA_OFFICER, data.Filters("2024-25", "autumn", phase="primary"))
+    assert 0 < len(primary) < len(everything)
+    assert set(primary["phase"]) == {"primary"}
+    assert list(everything["worst"]) == sorted(everything["worst"])
+    signals = data.duty_checks(
+        data.LA_OFFICER, data.Filters("2024-25", "autumn", strength="signal")
+    )
+    assert set(signals["strength"]) == {"signal"}
+    assert (
+        overview.grid_rows(
+            overview.filters_from(
+                "2024-25|autumn", "__all__", "__all__", "__all__", "no such school"
+            )
+        )[0]
+        == []
+    )
+
+
+def test_search_text_is_a_parameter_never_sql(published: Path) -> None:
+    from dashboards import data
+
+    hostile = "'; drop table dim_school; --"
+    assert data.duty_checks(data.LA_OFFICER, data.Filters(search=hostile)).empty
+    assert data.school_grid(data.LA_OFFICER, data.Filters("2024-25", "autumn")).shape[0] > 0
+
+
+def test_export_downloads_exactly_the_filtered_rows(published: Path) -> None:
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from dashboards import data
+    from dashboards.components import download
+
+    filters = data.Filters("2024-25", "spring", phase="primary", strength="must")
+    frame = data.duty_checks(data.LA_OFFICER, filters)
+    sent = download(frame[["urn", "check_id", "status", "evidence"]], "csv", "x")
+    exported = pd.read_csv(io.StringIO(sent["content"]), dtype=str)
+    assert len(exported) == len(frame) > 0
+    assert set(exported["check_id"]) <= {
+        "senco_designated",
+        "senco_qualified_teacher",
+        "senco_award",
+        "sen_information_report",
+        "accessibility_plan",
+        "parents_informed",
+        "part_time_timetables",
+        "return_received",
+    }
+    xlsx = download(frame[["urn", "status"]], "xlsx", "x")
+    import base64
+
+    sheet = load_workbook(io.BytesIO(base64.b64decode(xlsx["content"])))["sendwatch"]
+    assert sheet.max_row == len(frame) + 1
+
+
+def test_every_page_renders_with_headings_and_captions(published: Path) -> None:
+    from dashboards.pages import check, context, data_status, overview, school
+
+    urn = read_csv(published / "sample" / "register.csv")[0]["urn"]
+    pages = {
+        "overview": overview.layout(),
+        "school": school.layout(urn=urn),
+        "check": check.layout(check_id="reviews_on_time"),
+        "data": data_status.layout(),
+        "context": context.layout(),
+    }
+    for name, page in pages.items():
+        text = str(page)
+        assert "H1(" in text, name
+        if name != "overview":
+            assert "Caption(" in text and "scope='col'" in text, name
+    assert "Print a visit brief" in str(pages["school"])
+    assert "Sample LA (BCP figures)" in str(pages["context"])
