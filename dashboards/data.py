@@ -117,14 +117,13 @@ def school_grid(viewer: Viewer, filters: Filters) -> pd.DataFrame:
         aggfunc="first",
     ).reset_index()
     grid.columns.name = None
-    check_columns = [
-        c for c in grid.columns if c not in ("urn", "school_name", "phase", "locality")
-    ]
-    grid["worst"] = grid[check_columns].apply(
-        lambda row: min((STATUS_ORDER.get(s, 9) for s in row if isinstance(s, str)), default=9),
-        axis=1,
-    )
-    grid["red_count"] = (grid[check_columns] == "red").sum(axis=1)
+    # worst first by the duties (must and should); signals sit beside, never decide
+    duties = checks[checks["strength"].isin(["must", "should"])]
+    ranks = duties.assign(rank=duties["status"].map(STATUS_ORDER).fillna(9))
+    worst = ranks.groupby("urn")["rank"].min()
+    reds = (duties["status"] == "red").groupby(duties["urn"]).sum()
+    grid["worst"] = grid["urn"].map(worst).fillna(9)
+    grid["red_count"] = grid["urn"].map(reds).fillna(0)
     return grid.sort_values(["worst", "red_count", "school_name"], ascending=[True, False, True])
 
 
