@@ -12,6 +12,24 @@ import dash
 from dash import Dash, html
 
 HERE = Path(__file__).parent
+# Dash's page shell, with the page's language declared (WCAG 3.1.1).
+INDEX = """<!DOCTYPE html>
+<html lang="en-GB">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
 NAVIGATION = (
     ("/", "Overview"),
     ("/data", "Data and refresh"),
@@ -27,6 +45,7 @@ def create_app() -> Dash:
         assets_folder=str(HERE / "assets"),
         title="sendwatch",
         suppress_callback_exceptions=True,
+        index_string=INDEX,
     )
     app.layout = html.Div(
         [
@@ -54,7 +73,64 @@ def create_app() -> Dash:
             ),
         ]
     )
+    _add_export_routes(app)
     return app
+
+
+EXPORT_COLUMNS = [
+    "urn",
+    "school_name",
+    "academic_year",
+    "term",
+    "check_id",
+    "strength",
+    "paragraph",
+    "status",
+    "value",
+    "numerator",
+    "denominator",
+    "amber_at",
+    "red_at",
+    "evidence",
+]
+
+
+def _add_export_routes(app: Dash) -> None:
+    """Exports as plain links: the same filters as the page, checked on the server."""
+    from flask import Response, abort, request
+
+    from dashboards import data
+    from dashboards.components import EXPORT_TYPES, table_bytes
+    from dashboards.filters import filters_from
+
+    def send(frame, file_format: str, name: str) -> Response:
+        return Response(
+            table_bytes(frame, file_format),
+            mimetype=EXPORT_TYPES[file_format],
+            headers={"Content-Disposition": f'attachment; filename="{name}.{file_format}"'},
+        )
+
+    @app.server.route("/export/duties.<file_format>")
+    def export_duties(file_format: str) -> Response:
+        if file_format not in EXPORT_TYPES:
+            abort(404)
+        viewer = data.viewer_for(request)
+        filters = filters_from(request.args.to_dict(), viewer)
+        frame = data.duty_checks(viewer, filters)
+        order = data.school_grid(viewer, filters)["urn"].tolist()
+        frame = frame.assign(order=frame["urn"].map({u: i for i, u in enumerate(order)}))
+        frame = frame.sort_values(["order", "check_id"])[EXPORT_COLUMNS]
+        return send(frame, file_format, f"sendwatch-{filters.academic_year}-{filters.term}")
+
+    @app.server.route("/export/school/<urn>.csv")
+    def export_school(urn: str) -> Response:
+        viewer = data.viewer_for(request)
+        if data.school(viewer, urn) is None:
+            abort(404)
+        checks = data.school_checks(viewer, urn)
+        return send(
+            checks[[c for c in EXPORT_COLUMNS if c in checks]], "csv", f"sendwatch-school-{urn}"
+        )
 
 
 app = create_app()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-from dash import dcc, html
+from dash import html
 
 from sendwatch.exports import neutralise
 
@@ -44,11 +44,17 @@ def table(frame: pd.DataFrame, caption: str, columns: dict[str, str]) -> html.Ta
     return html.Table([html.Caption(caption), header, html.Tbody(rows)], className="govuk-table")
 
 
-def download(frame: pd.DataFrame, file_format: str, name: str) -> dict:
-    """A table as shown, as CSV or XLSX, safe to open in a spreadsheet."""
+def table_bytes(frame: pd.DataFrame, file_format: str) -> bytes:
+    """A table as shown, as CSV or XLSX bytes, safe to open in a spreadsheet."""
     safe = frame.map(neutralise)
     if file_format == "xlsx":
         buffer = io.BytesIO()
         safe.to_excel(buffer, index=False, sheet_name="sendwatch")
-        return dcc.send_bytes(buffer.getvalue(), f"{name}.xlsx")
-    return dcc.send_data_frame(safe.to_csv, f"{name}.csv", index=False)
+        return buffer.getvalue()
+    return safe.to_csv(index=False).encode("utf-8")
+
+
+EXPORT_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}

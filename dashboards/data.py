@@ -37,6 +37,15 @@ class Viewer:
 LA_OFFICER = Viewer()
 
 
+def viewer_for(request: Any) -> Viewer:
+    """Who is asking, decided on the server for every page and export.
+
+    Until sign-in lands every visitor is an LA officer; this is the one place
+    that will read the authenticated user and their role.
+    """
+    return LA_OFFICER
+
+
 @dataclass(frozen=True)
 class Filters:
     academic_year: str | None = None

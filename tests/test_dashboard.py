@@ -41,14 +41,13 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_grid_shows_every_red_in_words_and_symbol(published: Path) -> None:
+    from dashboards.filters import filters_from
     from dashboards.pages import overview
 
     flags = read_csv(published / "sample" / "ground_truth" / "duty_flags.csv")
     for flag in [f for f in flags if f["expected_status"] == "red"][:15]:
         term = f"{flag['academic_year']}|{flag['term']}"
-        rows, _ = overview.grid_rows(
-            overview.filters_from(term, "__all__", "__all__", "__all__", flag["urn"])
-        )
+        rows, _ = overview.grid_rows(filters_from({"term": term, "search": flag["urn"]}))
         assert len(rows) == 1
         assert rows[0][flag["check_id"]] == "✖ Red: may not be met"
         assert rows[0]["school"].endswith(f"(/school/{flag['urn']})")
@@ -56,20 +55,21 @@ def test_grid_shows_every_red_in_words_and_symbol(published: Path) -> None:
 
 def test_a_clean_school_is_green(published: Path) -> None:
     from dashboards.components import status_text
+    from dashboards.filters import filters_from
     from dashboards.pages import overview
 
     flags = read_csv(published / "sample" / "ground_truth" / "duty_flags.csv")
     flagged = {(f["urn"], f["academic_year"], f["term"]) for f in flags}
     register = [r["urn"] for r in read_csv(published / "sample" / "register.csv")]
     urn = next(u for u in register if (u, "2024-25", "autumn") not in flagged)
-    rows, checks = overview.grid_rows(
-        overview.filters_from("2024-25|autumn", "__all__", "__all__", "must", urn)
-    )
+    query = {"term": "2024-25|autumn", "strength": "must", "search": urn}
+    rows, checks = overview.grid_rows(filters_from(query))
     assert {rows[0][c] for c in checks} <= {status_text("green"), status_text("not_applicable")}
 
 
 def test_filters_narrow_the_grid_and_worst_comes_first(published: Path) -> None:
     from dashboards import data
+    from dashboards.filters import address, filters_from
     from dashboards.pages import overview
 
     everything = data.school_grid(data.LA_OFFICER, data.Filters("2024-25", "autumn"))
@@ -81,14 +81,12 @@ def test_filters_narrow_the_grid_and_worst_comes_first(published: Path) -> None:
         data.LA_OFFICER, data.Filters("2024-25", "autumn", strength="signal")
     )
     assert set(signals["strength"]) == {"signal"}
-    assert (
-        overview.grid_rows(
-            overview.filters_from(
-                "2024-25|autumn", "__all__", "__all__", "__all__", "no such school"
-            )
-        )[0]
-        == []
-    )
+    nothing = filters_from({"term": "2024-25|autumn", "search": "no such school"})
+    assert overview.grid_rows(nothing)[0] == []
+    newest = filters_from({})
+    assert (newest.academic_year, newest.term) == ("2025-26", "summer")  # the newest collected
+    link = address({"term": "2024-25|autumn", "phase": "primary"}, strength="must")
+    assert link == "/?term=2024-25%7Cautumn&phase=primary&strength=must"
 
 
 def test_search_text_is_a_parameter_never_sql(published: Path) -> None:
@@ -106,28 +104,27 @@ def test_export_downloads_exactly_the_filtered_rows(published: Path) -> None:
     from openpyxl import load_workbook
 
     from dashboards import data
-    from dashboards.components import download
+    from dashboards.app import server
 
-    filters = data.Filters("2024-25", "spring", phase="primary", strength="must")
-    frame = data.duty_checks(data.LA_OFFICER, filters)
-    sent = download(frame[["urn", "check_id", "status", "evidence"]], "csv", "x")
-    exported = pd.read_csv(io.StringIO(sent["content"]), dtype=str)
-    assert len(exported) == len(frame) > 0
-    assert set(exported["check_id"]) <= {
-        "senco_designated",
-        "senco_qualified_teacher",
-        "senco_award",
-        "sen_information_report",
-        "accessibility_plan",
-        "parents_informed",
-        "part_time_timetables",
-        "return_received",
-    }
-    xlsx = download(frame[["urn", "status"]], "xlsx", "x")
-    import base64
-
-    sheet = load_workbook(io.BytesIO(base64.b64decode(xlsx["content"])))["sendwatch"]
-    assert sheet.max_row == len(frame) + 1
+    client = server.test_client()
+    query = "term=2024-25%7Cspring&phase=primary&strength=must"
+    response = client.get(f"/export/duties.csv?{query}")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].endswith('.csv"')
+    exported = pd.read_csv(io.BytesIO(response.data), dtype=str)
+    expected = data.duty_checks(
+        data.LA_OFFICER, data.Filters("2024-25", "spring", phase="primary", strength="must")
+    )
+    assert len(exported) == len(expected) > 0
+    assert set(exported["strength"]) == {"must"} and set(exported["term"]) == {"spring"}
+    workbook = client.get(f"/export/duties.xlsx?{query}").data
+    sheet = load_workbook(io.BytesIO(workbook))["sendwatch"]
+    assert sheet.max_row == len(expected) + 1
+    assert client.get("/export/duties.exe").status_code == 404
+    urn = read_csv(published / "sample" / "register.csv")[0]["urn"]
+    school = pd.read_csv(io.BytesIO(client.get(f"/export/school/{urn}.csv").data), dtype=str)
+    assert set(school["urn"]) == {urn} and len(school) > 17
+    assert client.get("/export/school/999999.csv").status_code == 404
 
 
 def test_every_page_renders_with_headings_and_captions(published: Path) -> None:
@@ -135,7 +132,7 @@ def test_every_page_renders_with_headings_and_captions(published: Path) -> None:
 
     urn = read_csv(published / "sample" / "register.csv")[0]["urn"]
     pages = {
-        "overview": overview.layout(),
+        "overview": overview.layout(phase="primary"),
         "school": school.layout(urn=urn),
         "check": check.layout(check_id="reviews_on_time"),
         "data": data_status.layout(),
@@ -146,5 +143,6 @@ def test_every_page_renders_with_headings_and_captions(published: Path) -> None:
         assert "H1(" in text, name
         if name != "overview":
             assert "Caption(" in text and "scope='col'" in text, name
+    assert "aria-current" in str(pages["overview"])
     assert "Print a visit brief" in str(pages["school"])
     assert "Sample LA (BCP figures)" in str(pages["context"])

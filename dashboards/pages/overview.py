@@ -1,98 +1,136 @@
-"""Overview: for a term, which schools may not be meeting which duties."""
+"""Overview: for a term, which schools may not be meeting which duties.
+
+Filters are links and a search form (the GOV.UK pattern): every view has its own
+address, works from the keyboard and with a screen reader, and is filtered on
+the server. Exports are links to the same view as CSV or XLSX.
+"""
 
 from __future__ import annotations
 
 import dash
 import dash_ag_grid as dag
-from dash import Input, Output, State, callback, dcc, html
+from dash import dcc, html
 
 from dashboards import data
-from dashboards.components import STATUS_LABELS, download, status_text
+from dashboards.components import STATUS_LABELS, status_text
+from dashboards.filters import FILTER_KEYS, address, filters_from
 
 dash.register_page(__name__, path="/", title="Overview - sendwatch", name="Overview")
 
-ALL = "__all__"
+NOT_CHECKS = ("urn", "school_name", "phase", "locality", "worst", "red_count")
 
 
-def _term_options(viewer: data.Viewer) -> list[dict[str, str]]:
-    return [
-        {
-            "label": f"{row.term.title()} {row.academic_year}",
-            "value": f"{row.academic_year}|{row.term}",
-        }
-        for row in data.terms(viewer).itertuples()
+def _choice(
+    legend: str, key: str, options: list[tuple[str, str]], query: dict[str, str]
+) -> html.Nav:
+    """One filter as a list of links; the chosen one is marked for screen readers too."""
+    chosen = query.get(key, "")
+    items = []
+    for value, label in options:
+        current = value == chosen
+        link = html.A(
+            label,
+            href=address(query, **{key: value or None}),
+            **({"aria-current": "true", "className": "chosen"} if current else {}),
+        )
+        items.append(html.Li(link))
+    return html.Nav([html.H3(legend), html.Ul(items)], className="filter", **{"aria-label": legend})
+
+
+def _search(query: dict[str, str]) -> html.Form:
+    hidden = [
+        dcc.Input(type="hidden", name=key, value=query[key])
+        for key in FILTER_KEYS
+        if key != "search" and query.get(key)
     ]
-
-
-def _select(label: str, control_id: str, options: list, value: str) -> html.Div:
-    return html.Div(
+    return html.Form(
         [
-            html.Label(label, htmlFor=control_id),
-            dcc.Dropdown(id=control_id, options=options, value=value, clearable=False),
+            html.Label("Search by school or URN", htmlFor="overview-search"),
+            dcc.Input(
+                id="overview-search", name="search", type="search", value=query.get("search", "")
+            ),
+            *hidden,
+            html.Button("Search", type="submit", className="button"),
         ],
+        method="get",
+        action="/",
+        role="search",
         className="filter",
     )
 
 
-def layout(**_query: str) -> html.Div:
+def layout(**query: str) -> html.Div:
     viewer = data.LA_OFFICER
     if not data.has_snapshot(viewer):
         return html.Div(
             [html.H1("Overview"), html.P("Nothing is published yet: run sendwatch refresh.")]
         )
-    term_options = _term_options(viewer)
+    filters = filters_from(query, viewer)
+    query = {**query, "term": f"{filters.academic_year}|{filters.term}"}
     choices = data.filter_options(viewer)
-
-    def with_all(values: list[str], everything: str) -> list[dict[str, str]]:
-        return [{"label": everything, "value": ALL}] + [{"label": v, "value": v} for v in values]
-
+    terms = [
+        (f"{t.academic_year}|{t.term}", f"{t.term.title()} {t.academic_year}")
+        for t in data.terms(viewer).itertuples()
+    ]
+    rows, checks = grid_rows(filters)
     return html.Div(
         [
             html.H1("Which schools, which duties"),
             html.P(
-                "Each cell is one check of the term's return: a symbol and words as well as "
-                "colour. Worst first. Select a school's name for its evidence."
+                "Each cell is one check of the term's return, shown with a symbol and words as "
+                "well as colour. Worst first by the must and should duties. Select a school's "
+                "name for its evidence."
             ),
             html.Div(
                 [
-                    _select("Term", "overview-term", term_options, term_options[0]["value"]),
-                    _select(
-                        "Phase", "overview-phase", with_all(choices["phase"], "All phases"), ALL
+                    _choice("Term", "term", terms, query),
+                    _choice(
+                        "Phase",
+                        "phase",
+                        [("", "All phases")] + [(p, p.replace("_", " ")) for p in choices["phase"]],
+                        query,
                     ),
-                    _select(
+                    _choice(
                         "Locality",
-                        "overview-locality",
-                        with_all(choices["locality"], "All localities"),
-                        ALL,
+                        "locality",
+                        [("", "All localities")] + [(p, p) for p in choices["locality"]],
+                        query,
                     ),
-                    _select(
+                    _choice(
                         "Strength",
-                        "overview-strength",
-                        with_all(["must", "should", "signal"], "All strengths"),
-                        ALL,
-                    ),
-                    html.Div(
+                        "strength",
                         [
-                            html.Label("Search by school or URN", htmlFor="overview-search"),
-                            dcc.Input(id="overview-search", type="search", debounce=True),
+                            ("", "All strengths"),
+                            ("must", "Must"),
+                            ("should", "Should"),
+                            ("signal", "Signal"),
                         ],
-                        className="filter",
+                        query,
                     ),
+                    _search(query),
                 ],
                 className="filters",
-                role="search",
             ),
-            html.Div(id="overview-headline", className="headline", **{"aria-live": "polite"}),
-            html.H2("Schools and checks"),
-            html.Div(
+            html.Div(headline_cards(filters), className="headline"),
+            html.H2(f"Schools and checks: {len(rows)} schools"),
+            html.P(
                 [
-                    html.Button("Download CSV", id="overview-csv", className="button"),
-                    html.Button("Download XLSX", id="overview-xlsx", className="button"),
-                    dcc.Download(id="overview-download"),
+                    html.A(
+                        "Download this table (CSV)",
+                        href=address(query, "/export/duties.csv"),
+                        className="button",
+                        id="export-csv",
+                    ),
+                    html.A(
+                        "Download this table (XLSX)",
+                        href=address(query, "/export/duties.xlsx"),
+                        className="button",
+                        id="export-xlsx",
+                    ),
                 ],
                 className="actions",
             ),
-            html.Div(id="overview-grid"),
+            grid(rows, checks),
             html.Details(
                 [html.Summary("Key to the symbols")]
                 + [html.P(status_text(s)) for s in STATUS_LABELS],
@@ -102,34 +140,9 @@ def layout(**_query: str) -> html.Div:
     )
 
 
-def filters_from(
-    term: str, phase: str, locality: str, strength: str, search: str | None
-) -> data.Filters:
-    academic_year, term_name = term.split("|")
-    return data.Filters(
-        academic_year=academic_year,
-        term=term_name,
-        phase=None if phase == ALL else phase,
-        locality=None if locality == ALL else locality,
-        strength=None if strength == ALL else strength,
-        search=search or None,
-    )
-
-
-FILTER_INPUTS = [
-    Input("overview-term", "value"),
-    Input("overview-phase", "value"),
-    Input("overview-locality", "value"),
-    Input("overview-strength", "value"),
-    Input("overview-search", "value"),
-]
-
-
-@callback(Output("overview-headline", "children"), Input("overview-term", "value"))
-def show_headline(term: str) -> list:
-    academic_year, term_name = term.split("|")
-    numbers = data.headline(data.LA_OFFICER, academic_year, term_name)
-    share = numbers["sen_support_share"]
+def headline_cards(filters: data.Filters) -> list[html.Div]:
+    numbers = data.headline(data.LA_OFFICER, filters.academic_year, filters.term)
+    share, national = numbers["sen_support_share"], numbers["national_share"]
     cards = [
         ("Schools", numbers["schools"]),
         ("Returns received", numbers["returns_received"]),
@@ -137,8 +150,8 @@ def show_headline(term: str) -> list:
         (
             "Pupils on SEN support",
             "n/a"
-            if share is None or numbers["national_share"] is None
-            else f"{share:.1%} (national {numbers['national_share']:.1%})",
+            if share is None or national is None
+            else f"{share:.1%} (national {national:.1%})",
         ),
     ]
     return [
@@ -151,14 +164,11 @@ def show_headline(term: str) -> list:
 
 
 def grid_rows(filters: data.Filters) -> tuple[list[dict], list[str]]:
-    grid = data.school_grid(data.LA_OFFICER, filters)
-    checks = [
-        c
-        for c in grid.columns
-        if c not in ("urn", "school_name", "phase", "locality", "worst", "red_count")
-    ]
+    """One row per school: a link to the school, and each check's status in words."""
+    table = data.school_grid(data.LA_OFFICER, filters)
+    checks = [c for c in table.columns if c not in NOT_CHECKS]
     rows = []
-    for record in grid.to_dict("records"):
+    for record in table.to_dict("records"):
         row = {
             "school": f"[{record['school_name']}](/school/{record['urn']})",
             "urn": record["urn"],
@@ -168,14 +178,10 @@ def grid_rows(filters: data.Filters) -> tuple[list[dict], list[str]]:
     return rows, checks
 
 
-@callback(Output("overview-grid", "children"), *FILTER_INPUTS)
-def show_grid(
-    term: str, phase: str, locality: str, strength: str, search: str | None
-) -> dag.AgGrid:
-    rows, checks = grid_rows(filters_from(term, phase, locality, strength, search))
+def grid(rows: list[dict], checks: list[str]) -> dag.AgGrid:
     rules = {
-        f"status-{s}": f"params.value && params.value.startsWith('{sym}')"
-        for s, (sym, _) in STATUS_LABELS.items()
+        f"status-{s}": f"params.value && params.value.startsWith('{symbol}')"
+        for s, (symbol, _) in STATUS_LABELS.items()
     }
     columns = [
         {"field": "school", "headerName": "School", "cellRenderer": "markdown", "pinned": "left"},
@@ -196,42 +202,3 @@ def show_grid(
         dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True},
         style={"width": "100%"},
     )
-
-
-@callback(
-    Output("overview-download", "data"),
-    Input("overview-csv", "n_clicks"),
-    Input("overview-xlsx", "n_clicks"),
-    *[State(i.component_id, i.component_property) for i in FILTER_INPUTS],
-    prevent_initial_call=True,
-)
-def export_table(
-    _csv: int | None,
-    _xlsx: int | None,
-    term: str,
-    phase: str,
-    locality: str,
-    strength: str,
-    search: str | None,
-) -> dict:
-    filters = filters_from(term, phase, locality, strength, search)
-    frame = data.duty_checks(data.LA_OFFICER, filters)[
-        [
-            "urn",
-            "school_name",
-            "academic_year",
-            "term",
-            "check_id",
-            "strength",
-            "paragraph",
-            "status",
-            "value",
-            "numerator",
-            "denominator",
-            "amber_at",
-            "red_at",
-            "evidence",
-        ]
-    ]
-    file_format = "xlsx" if dash.ctx.triggered_id == "overview-xlsx" else "csv"
-    return download(frame, file_format, f"sendwatch-duties-{filters.academic_year}-{filters.term}")
