@@ -2,48 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
-import pytest
 from helpers import read_csv
 
 import dashboards.app  # noqa: F401  the pages register themselves on the app
-from sendwatch.generate import generate
 
 
 def page(name: str) -> ModuleType:
     """A page module exactly as Dash registered it (importing it again would register twice)."""
     return sys.modules[f"pages.{name}"]
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A sample of 12 schools over three terms, refreshed once by the real pipeline."""
-    root = tmp_path_factory.mktemp("dashboard")
-    generate(root / "sample", schools=12, seed=5, terms=3)
-    shutil.copytree(root / "sample" / "landing", root / "home" / "landing")
-    env = {
-        **os.environ,
-        "SENDWATCH_HOME": str(root / "home"),
-        "SENDWATCH_REGISTER": str(root / "sample" / "register.csv"),
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "sendwatch.cli", "refresh"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stderr
-    os.environ.update({k: env[k] for k in ("SENDWATCH_HOME", "SENDWATCH_REGISTER")})
-    yield root
-    for key in ("SENDWATCH_HOME", "SENDWATCH_REGISTER"):
-        os.environ.pop(key, None)
 
 
 def test_grid_shows_every_red_in_words_and_symbol(published: Path) -> None:
