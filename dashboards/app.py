@@ -77,24 +77,6 @@ def create_app() -> Dash:
     return app
 
 
-EXPORT_COLUMNS = [
-    "urn",
-    "school_name",
-    "academic_year",
-    "term",
-    "check_id",
-    "strength",
-    "paragraph",
-    "status",
-    "value",
-    "numerator",
-    "denominator",
-    "amber_at",
-    "red_at",
-    "evidence",
-]
-
-
 def _add_export_routes(app: Dash) -> None:
     """Exports as plain links: the same filters as the page, checked on the server."""
     from flask import Response, abort, request
@@ -102,6 +84,7 @@ def _add_export_routes(app: Dash) -> None:
     from dashboards import data
     from dashboards.components import EXPORT_TYPES, table_bytes
     from dashboards.filters import filters_from
+    from sendwatch.exports import DUTY_COLUMNS
 
     def send(frame, file_format: str, name: str) -> Response:
         return Response(
@@ -119,7 +102,7 @@ def _add_export_routes(app: Dash) -> None:
         frame = data.duty_checks(viewer, filters)
         order = data.school_grid(viewer, filters)["urn"].tolist()
         frame = frame.assign(order=frame["urn"].map({u: i for i, u in enumerate(order)}))
-        frame = frame.sort_values(["order", "check_id"])[EXPORT_COLUMNS]
+        frame = frame.sort_values(["order", "check_id"])[list(DUTY_COLUMNS)]
         return send(frame, file_format, f"sendwatch-{filters.academic_year}-{filters.term}")
 
     @app.server.route("/export/school/<urn>.csv")
@@ -129,7 +112,7 @@ def _add_export_routes(app: Dash) -> None:
             abort(404)
         checks = data.school_checks(viewer, urn)
         return send(
-            checks[[c for c in EXPORT_COLUMNS if c in checks]], "csv", f"sendwatch-school-{urn}"
+            checks[[c for c in DUTY_COLUMNS if c in checks]], "csv", f"sendwatch-school-{urn}"
         )
 
 

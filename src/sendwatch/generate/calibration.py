@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from pathlib import Path
 
 from sendwatch.settings import PROJECT_ROOT
 
@@ -73,7 +72,3 @@ def national_support_rates() -> dict[str, float]:
         row["phase"]: float(row["sen_support_rate"])
         for row in _rows("national_sen_support_rates.csv")
     }
-
-
-def seed_path(name: str) -> Path:
-    return SEEDS / name
