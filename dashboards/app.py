@@ -82,7 +82,7 @@ def _add_export_routes(app: Dash) -> None:
     from flask import Response, abort, request
 
     from dashboards import data
-    from dashboards.components import EXPORT_TYPES, table_bytes
+    from dashboards.components import EXPORT_TYPES, EXPORTABLE_TABLES, table_bytes
     from dashboards.filters import filters_from
     from sendwatch.exports import DUTY_COLUMNS
 
@@ -105,15 +105,16 @@ def _add_export_routes(app: Dash) -> None:
         frame = frame.sort_values(["order", "check_id"])[list(DUTY_COLUMNS)]
         return send(frame, file_format, f"sendwatch-{filters.academic_year}-{filters.term}")
 
-    @app.server.route("/export/school/<urn>.csv")
-    def export_school(urn: str) -> Response:
-        viewer = data.viewer_for(request)
-        if data.school(viewer, urn) is None:
+    @app.server.route("/export/table/<name>.<file_format>")
+    def export_table(name: str, file_format: str) -> Response:
+        """Any page's table, as that page shows it for the same query."""
+        builder = EXPORTABLE_TABLES.get(name)
+        if builder is None or file_format not in EXPORT_TYPES:
             abort(404)
-        checks = data.school_checks(viewer, urn)
-        return send(
-            checks[[c for c in DUTY_COLUMNS if c in checks]], "csv", f"sendwatch-school-{urn}"
-        )
+        shown = builder(data.viewer_for(request), request.args.to_dict())
+        if shown is None:
+            abort(404)
+        return send(shown.as_shown(), file_format, f"sendwatch-{name}")
 
 
 app = create_app()

@@ -1,9 +1,15 @@
-"""Shared pieces of the dashboard: status badges that never rely on colour alone."""
+"""Shared pieces of the dashboard: status badges that never rely on colour alone,
+accessible tables, and the registry that lets every table be downloaded as shown.
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
+import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
@@ -19,8 +25,18 @@ STATUS_LABELS = {
 }
 
 
+# whether a term's return came, for the data page
+RETURN_LABELS = {
+    "on_time": ("✔", "On time"),
+    "late": ("▲", "Late"),
+    "missing": ("✖", "Missing"),
+    "not_yet_due": ("○", "Not yet due"),
+}
+
+
 def status_text(status: str | None) -> str:
-    symbol, label = STATUS_LABELS.get(status or "", ("?", status or "unknown"))
+    labels = STATUS_LABELS | RETURN_LABELS
+    symbol, label = labels.get(status or "", ("?", status or "unknown"))
     return f"{symbol} {label}"
 
 
@@ -28,20 +44,81 @@ def badge(status: str) -> html.Span:
     return html.Span(status_text(status), className=f"status status-{status}")
 
 
-def table(frame: pd.DataFrame, caption: str, columns: dict[str, str]) -> html.Table:
-    """An accessible HTML table: a caption and scoped column headers."""
-    header = html.Thead(html.Tr([html.Th(label, scope="col") for label in columns.values()]))
+@dataclass(frozen=True)
+class Table:
+    """A table as a page shows it: its rows, a caption, and its columns with headings."""
+
+    frame: pd.DataFrame
+    caption: str
+    columns: dict[str, str]
+    badges: tuple[str, ...] = ()  # more columns of statuses, besides status and *_status
+
+    def shows_status(self, key: str) -> bool:
+        return key in self.badges or key == "status" or key.endswith("_status")
+
+    def as_shown(self) -> pd.DataFrame:
+        """The shown columns, in order, under their headings: what an export holds."""
+        return self.frame.reindex(columns=list(self.columns)).rename(columns=self.columns)
+
+
+# name -> builder(viewer, query) -> Table | None (None: nothing to show, a 404); the
+# query is the page's own query string, untrusted: builders pass it on as parameters
+# to the data layer, never into SQL text
+TableBuilder = Callable[..., "Table | None"]
+EXPORTABLE_TABLES: dict[str, TableBuilder] = {}
+
+
+def exportable(name: str) -> Callable[[TableBuilder], TableBuilder]:
+    """Register a page's table builder so /export/table/<name> serves the same rows."""
+
+    def register(builder: TableBuilder) -> TableBuilder:
+        EXPORTABLE_TABLES[name] = builder
+        return builder
+
+    return register
+
+
+def export_address(name: str, file_format: str, **query: str) -> str:
+    kept = urlencode({key: value for key, value in query.items() if value})
+    return f"/export/table/{name}.{file_format}" + (f"?{kept}" if kept else "")
+
+
+def table(shown: Table, export: str | None = None, **query: str) -> html.Div:
+    """An accessible HTML table (caption, scoped headers) and, if named, its downloads."""
+    header = html.Thead(html.Tr([html.Th(label, scope="col") for label in shown.columns.values()]))
     rows = []
-    for record in frame.to_dict("records"):
+    for record in shown.frame.to_dict("records"):
         cells = []
-        for key in columns:
+        for key in shown.columns:
             value = record.get(key)
-            if key == "status" or key.endswith("_status"):
+            if shown.shows_status(key):
                 cells.append(html.Td(badge(value) if value else ""))
             else:
                 cells.append(html.Td("" if value is None or value != value else str(value)))
         rows.append(html.Tr(cells))
-    return html.Table([html.Caption(caption), header, html.Tbody(rows)], className="govuk-table")
+    parts: list = [
+        html.Table([html.Caption(shown.caption), header, html.Tbody(rows)], className="govuk-table")
+    ]
+    if export:
+        parts.append(
+            html.P(
+                [
+                    html.A(
+                        f"Download {shown.caption[0].lower()}{shown.caption[1:]} ({label})",
+                        href=export_address(export, file_format, **query),
+                        className="download",
+                    )
+                    for file_format, label in (("csv", "CSV"), ("xlsx", "XLSX"))
+                ],
+                className="actions no-print",
+            )
+        )
+    return html.Div(parts, className="table-block")
+
+
+def notice(text: str) -> dbc.Alert:
+    """A message the page must not let anyone miss (Bootstrap renders it with role=alert)."""
+    return dbc.Alert(text, color="warning", class_name="notice", fade=False)
 
 
 def table_bytes(frame: pd.DataFrame, file_format: str) -> bytes:

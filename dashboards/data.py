@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from sendwatch.pipeline import history
 from sendwatch.pipeline.publish import current_snapshot, open_snapshot
 from sendwatch.settings import Settings, load_settings
 
@@ -70,11 +71,27 @@ def has_snapshot(viewer: Viewer) -> bool:
 
 
 def terms(viewer: Viewer) -> pd.DataFrame:
-    """Collected terms, newest first."""
+    """Collected terms, newest first, with how many returns each has received."""
     return _query(
-        "select academic_year, term, census_date from stg_reference__term_dates "
-        "order by census_date desc"
+        """
+        select terms.academic_year, terms.term, terms.census_date,
+               count(status.urn) filter (where status.return_status in ('on_time', 'late'))
+                   as returns_received
+        from stg_reference__term_dates as terms
+        left join fct_return_status as status
+          on terms.academic_year = status.academic_year and terms.term = status.term
+        group by all
+        order by terms.census_date desc
+        """
     )
+
+
+def default_term(viewer: Viewer) -> tuple[str, str]:
+    """The newest term any school has sent a return for (else simply the newest)."""
+    collected = terms(viewer)
+    received = collected[collected["returns_received"] > 0]
+    newest = (received if len(received) else collected).iloc[0]
+    return newest["academic_year"], newest["term"]
 
 
 def filter_options(viewer: Viewer) -> dict[str, list[str]]:
@@ -240,6 +257,16 @@ def quarantined(viewer: Viewer) -> pd.DataFrame:
         "select file_name, urn, academic_year, term, received_at, first_error "
         "from fct_submissions where outcome = 'rejected' order by received_at desc"
     )
+
+
+def last_run(viewer: Viewer) -> dict[str, Any] | None:
+    """The most recent night's summary, successful or failed."""
+    return history.last_run(_settings())
+
+
+def run_checks(viewer: Viewer, run_id: str) -> pd.DataFrame:
+    """That night's dbt tests and Great Expectations suites, with their outcomes."""
+    return history.run_checks(_settings(), run_id)
 
 
 def la_context(viewer: Viewer) -> pd.DataFrame:

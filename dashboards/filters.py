@@ -10,8 +10,8 @@ FILTER_KEYS = ("term", "phase", "locality", "strength", "search")
 
 
 def filters_from(query: dict[str, str], viewer: data.Viewer = data.LA_OFFICER) -> data.Filters:
-    """Filters from a page's query string; the newest term when none is given."""
-    term = query.get("term") or "{0.academic_year}|{0.term}".format(data.terms(viewer).iloc[0])
+    """Filters from a page's query string; the newest term with returns when none is given."""
+    term = query.get("term") or "|".join(data.default_term(viewer))
     academic_year, _, term_name = term.partition("|")
     return data.Filters(
         academic_year=academic_year,

@@ -104,9 +104,57 @@ def test_every_page_has_no_wcag_aa_violations(site: str, browser, published: Pat
         page.close()
 
 
-def test_overview_shows_red_schools_red_and_the_school_page_the_evidence(
+def grid_statuses(page) -> dict[str, dict[str, str]]:
+    """What the overview grid shows: URN -> check -> the cell's text."""
+    shown: dict[str, dict[str, str]] = {}
+    for row in page.locator(".ag-center-cols-container .ag-row").all():
+        cells = {
+            cell.get_attribute("col-id"): cell.inner_text().strip()
+            for cell in row.locator(".ag-cell").all()
+        }
+        shown[cells.pop("urn")] = cells
+    return shown
+
+
+def school_name(published: Path, urn: str) -> str:
+    return next(r["school_name"] for r in read_csv(published / "sample" / "register.csv")
+                if r["urn"] == urn)  # fmt: skip
+
+
+def test_overview_shows_every_red_school_red_and_a_clean_school_green(
     site: str, browser, published: Path
 ) -> None:
+    from dashboards import data
+
+    flags = read_csv(published / "sample" / "ground_truth" / "duty_flags.csv")
+    planted = next(f for f in flags if f["expected_status"] == "red" and f["origin"] == "planted")
+    term = (planted["academic_year"], planted["term"])
+    reds = [
+        f for f in flags
+        if f["expected_status"] == "red" and (f["academic_year"], f["term"]) == term
+    ]  # fmt: skip
+    page = open_page(browser, f"{site}/?term={term[0]}%7C{term[1]}")
+    shown = grid_statuses(page)
+    # every school open that term (one sample school opens in 2025-26)
+    open_then = data.school_grid(data.LA_OFFICER, data.Filters(*term))["urn"]
+    assert set(shown) == set(open_then) and len(shown) >= 11
+    for flag in reds:
+        assert shown[flag["urn"]][flag["check_id"]] == "✖ Red: may not be met", flag
+    flagged = {f["urn"] for f in flags if (f["academic_year"], f["term"]) == term}
+    clean = next(urn for urn in shown if urn not in flagged)
+    page.goto(f"{site}/?term={term[0]}%7C{term[1]}&strength=must&search={clean}")
+    page.wait_for_selector(".ag-row")
+    must = grid_statuses(page)[clean]
+    assert "✔ Green" in must.values()
+    assert set(must.values()) <= {"✔ Green", "\u2013 Not applicable"}, must
+    page.close()
+
+
+def test_the_school_page_shows_the_planted_evidence_and_paragraph(
+    site: str, browser, published: Path
+) -> None:
+    from dashboards import data
+
     flags = read_csv(published / "sample" / "ground_truth" / "duty_flags.csv")
     red = next(
         f
@@ -117,18 +165,64 @@ def test_overview_shows_red_schools_red_and_the_school_page_the_evidence(
     )
     term = f"{red['academic_year']}%7C{red['term']}"
     page = open_page(browser, f"{site}/?term={term}&search={red['urn']}")
-    cell = page.locator(f".ag-row [col-id='{red['check_id']}']").first
-    assert cell.inner_text().startswith("✖ Red")
-    page.get_by_role(
-        "link",
-        name=next(
-            r["school_name"]
-            for r in read_csv(published / "sample" / "register.csv")
-            if r["urn"] == red["urn"]
-        ),
-    ).click()
-    page.wait_for_url(f"**/school/{red['urn']}")
+    page.get_by_role("link", name=school_name(published, red["urn"])).click()
+    page.wait_for_url(f"**/school/{red['urn']}?term={term}")
     page.wait_for_selector("h1")
-    text = page.inner_text("main")
-    assert "Red: may not be met" in text and "Code paragraph" in text
+    expected = (
+        data.school_checks(data.LA_OFFICER, red["urn"])
+        .query(
+            "academic_year == @red['academic_year'] and term == @red['term'] "
+            "and check_id == @red['check_id']"
+        )
+        .iloc[0]
+    )
+    row = page.locator("table.govuk-table tbody tr", has_text=expected["title"]).first
+    title, _strength, paragraph, status, evidence, *_ = row.locator("td").all_inner_texts()
+    assert (title, paragraph) == (expected["title"], expected["paragraph"])
+    assert status.startswith("✖ Red: may not be met")
+    assert evidence == expected["evidence"] and evidence
+    page.close()
+
+
+def test_an_export_downloads_exactly_the_filtered_rows(site: str, browser) -> None:
+    page = open_page(browser, f"{site}/?term=2024-25%7Cspring&phase=primary&strength=must")
+    schools = set(grid_statuses(page))
+    checks = page.locator(".ag-header-cell[col-id]").count() - 2  # less school and URN
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download this table (CSV)").click()
+    rows = read_csv(Path(download.value.path()))
+    assert download.value.suggested_filename == "sendwatch-2024-25-spring.csv"
+    assert {r["urn"] for r in rows} == schools and len(rows) == len(schools) * checks > 0
+    assert {(r["term"], r["strength"]) for r in rows} == {("spring", "must")}
+    page.close()
+
+
+def test_the_keyboard_alone_gets_from_the_overview_to_a_school_to_an_export(
+    site: str, browser, published: Path
+) -> None:
+    urn = read_csv(published / "sample" / "register.csv")[0]["urn"]
+    page = open_page(browser, f"{site}/?search={urn}")
+    focused = "() => [document.activeElement.getAttribute('col-id'), "
+    focused += "document.activeElement.className, document.activeElement.innerText]"
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        column, classes, _text = page.evaluate(focused)
+        if column == "school" and "ag-cell" in classes:
+            break
+    else:
+        raise AssertionError("Tab never reached the school's link in the grid")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/school/{urn}?*")
+    page.wait_for_selector("h1")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        *_, text = page.evaluate(focused)
+        if text.startswith("Download checks for") and text.endswith("(CSV)"):
+            break
+    else:
+        raise AssertionError("Tab never reached the school's download link")
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    rows = read_csv(Path(download.value.path()))
+    assert rows and set(rows[0]) >= {"Check", "Status", "Evidence"}
     page.close()

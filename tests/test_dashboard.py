@@ -27,7 +27,9 @@ def test_grid_shows_every_red_in_words_and_symbol(published: Path) -> None:
         rows, _ = overview.grid_rows(filters_from({"term": term, "search": flag["urn"]}))
         assert len(rows) == 1
         assert rows[0][flag["check_id"]] == "✖ Red: may not be met"
-        assert rows[0]["school"].endswith(f"(/school/{flag['urn']})")
+        assert rows[0]["school"].endswith(
+            f"(/school/{flag['urn']}?term={term.replace('|', '%7C')})"
+        )
 
 
 def test_a_clean_school_is_green(published: Path) -> None:
@@ -62,8 +64,10 @@ def test_filters_narrow_the_grid_and_worst_comes_first(published: Path) -> None:
     assert set(signals["strength"]) == {"signal"}
     nothing = filters_from({"term": "2024-25|autumn", "search": "no such school"})
     assert overview.grid_rows(nothing)[0] == []
+    # with no term asked for: the newest term any school has sent a return for (the
+    # sample's three terms are 2024-25; 2025-26 is in the term dates, with no returns yet)
     newest = filters_from({})
-    assert (newest.academic_year, newest.term) == ("2025-26", "summer")  # the newest collected
+    assert (newest.academic_year, newest.term) == ("2024-25", "summer")
     link = address({"term": "2024-25|autumn", "phase": "primary"}, strength="must")
     assert link == "/?term=2024-25%7Cautumn&phase=primary&strength=must"
 
@@ -100,10 +104,66 @@ def test_export_downloads_exactly_the_filtered_rows(published: Path) -> None:
     sheet = load_workbook(io.BytesIO(workbook))["sendwatch"]
     assert sheet.max_row == len(expected) + 1
     assert client.get("/export/duties.exe").status_code == 404
+
+
+def test_every_table_downloads_as_shown(published: Path) -> None:
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from dashboards import data
+    from dashboards.app import server
+
+    client = server.test_client()
     urn = read_csv(published / "sample" / "register.csv")[0]["urn"]
-    school = pd.read_csv(io.BytesIO(client.get(f"/export/school/{urn}.csv").data), dtype=str)
-    assert set(school["urn"]) == {urn} and len(school) > 17
-    assert client.get("/export/school/999999.csv").status_code == 404
+    school = page("school")
+    shown = school.checks_table(data.LA_OFFICER, {"urn": urn, "term": "2024-25|spring"})
+    response = client.get(f"/export/table/school-checks.csv?urn={urn}&term=2024-25%7Cspring")
+    assert response.status_code == 200
+    exported = pd.read_csv(io.BytesIO(response.data), dtype=str, keep_default_na=False)
+    assert list(exported.columns) == list(shown.columns.values())
+    assert len(exported) == len(shown.frame) == len(data.catalogue(data.LA_OFFICER))
+    assert set(exported["Status"]) == set(shown.frame["status"])
+    assert "spring 2024-25" in shown.caption
+    trend = client.get(f"/export/table/school-trend.xlsx?urn={urn}").data
+    assert load_workbook(io.BytesIO(trend))["sendwatch"]["A1"].value == "Check"
+    for name, query in {
+        "school-returns": f"urn={urn}",
+        "check-distribution": "check_id=reviews_on_time",
+        "check-red": "check_id=reviews_on_time&term=2024-25%7Cautumn",
+        "data-returns": "term=2024-25%7Cautumn",
+        "data-quarantine": "",
+        "data-run-checks": "",
+        "context-sen2": "",
+    }.items():
+        assert client.get(f"/export/table/{name}.csv?{query}").status_code == 200, name
+    assert client.get("/export/table/school-checks.csv?urn=999999").status_code == 404
+    assert client.get("/export/table/no-such-table.csv").status_code == 404
+    assert client.get(f"/export/table/school-checks.exe?urn={urn}").status_code == 404
+
+
+def test_the_data_page_reports_the_last_nights_tests_and_gates(published: Path) -> None:
+    from datetime import timedelta
+
+    from dashboards import data
+
+    data_status = page("data_status")
+
+    last = data.last_run(data.LA_OFFICER)
+    assert last["status"] == "success"
+    checks = data.run_checks(data.LA_OFFICER, last["run_id"])
+    tools = set(checks["tool"])
+    assert {"dbt test", "dbt unit test", "Great Expectations"} <= tools
+    assert set(checks["outcome"]) == {"pass"}
+    suites = set(checks.loc[checks["tool"] == "Great Expectations", "check"])
+    assert any(s.startswith("raw_pupil_returns") for s in suites)
+    assert any(s.startswith("fct_duty_checks") for s in suites)
+    text = str(data_status.layout())
+    assert "Great Expectations:" in text and "dbt test:" in text
+    assert data_status.describe_age(timedelta(minutes=5)) == "less than an hour ago"
+    assert data_status.describe_age(timedelta(hours=30)) == "30 hours ago"
+    assert data_status.describe_age(timedelta(days=3)) == "3 days ago"
 
 
 def test_every_page_renders_with_headings_and_captions(published: Path) -> None:

@@ -1,55 +1,131 @@
-"""One check across all schools: distribution by term, and who is red."""
+"""One check across all schools: the distribution term by term, who is red, the trend."""
 
 from __future__ import annotations
 
 import dash
-from dash import html
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
 
 from dashboards import data
-from dashboards.components import table
+from dashboards.components import STATUS_LABELS, Table, exportable, table
+from dashboards.filters import filters_from
 
 dash.register_page(
     __name__, path_template="/check/<check_id>", title="Check - sendwatch", name="Check"
 )
 
+# colour only adds to the legend's words: each status also has its own fill pattern
+STATUS_STYLE = {
+    "red": ("#d4351c", "x"),
+    "amber": ("#f47738", "/"),
+    "no_return": ("#505a5f", "."),
+    "low_numbers": ("#b1b4b6", "+"),
+    "green": ("#00703c", ""),
+    "not_applicable": ("#f3f2f1", "-"),
+}
 
-def layout(check_id: str | None = None, **_query: str) -> html.Div:
+
+def layout(check_id: str | None = None, **query: str) -> html.Div:
     viewer = data.LA_OFFICER
     catalogue = data.catalogue(viewer).set_index("check_id")
     if check_id not in catalogue.index:
         return html.Div([html.H1("Check not found"), html.P(f"No check called {check_id}.")])
     about = catalogue.loc[check_id]
-    results = data.check_results(viewer, check_id, data.Filters())
-    distribution = results.pivot_table(
-        index=["academic_year", "term"],
-        columns="status",
-        values="urn",
-        aggfunc="count",
-        fill_value=0,
-    ).reset_index()
-    distribution.columns.name = None
-    latest = results[results["academic_year"] == results["academic_year"].max()]
-    red = latest[latest["status"] == "red"]
+    query = {"check_id": check_id, "term": query.get("term", "")}
+    distribution = distribution_table(viewer, query)
     return html.Div(
         [
             html.H1(about["title"]),
-            html.P(f"Paragraph {about['paragraph']}. Strength: {about['strength']}."),
+            html.P(f"Code paragraph {about['paragraph']}. Strength: {about['strength']}."),
             html.H2("Schools by status, term by term"),
-            table(
-                distribution,
-                f"Schools by status for {check_id}",
-                {c: c.replace("_", " ") for c in distribution.columns},
+            html.Figure(
+                [
+                    dcc.Graph(
+                        id="check-trend",
+                        figure=trend_chart(distribution.frame),
+                        config={"staticPlot": True, "displayModeBar": False},
+                    ),
+                    html.Figcaption(
+                        "Number of schools at each status in each term. "
+                        "The table below gives the same numbers."
+                    ),
+                ],
+                className="chart",
             ),
-            html.H2("Schools at red in the latest year"),
-            table(
-                red,
-                f"Schools at red for {check_id}",
-                {
-                    "school_name": "School",
-                    "term": "Term",
-                    "status": "Status",
-                    "evidence": "Evidence",
-                },
-            ),
+            table(distribution, export="check-distribution", **query),
+            html.H2("Schools at red"),
+            table(red_table(viewer, query), export="check-red", **query),
         ]
     )
+
+
+@exportable("check-distribution")
+def distribution_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
+    check_id = query.get("check_id", "")
+    results = data.check_results(viewer, check_id, data.Filters())
+    if results.empty:
+        return None
+    counts = (
+        results.assign(term_label=results["term"].str.title() + " " + results["academic_year"])
+        .pivot_table(
+            index=["academic_year", "term", "term_label"],
+            columns="status",
+            values="urn",
+            aggfunc="count",
+            fill_value=0,
+        )
+        .reset_index()
+        .sort_values(["academic_year", "term"], key=_term_order)
+    )
+    statuses = [s for s in STATUS_LABELS if s in counts.columns]
+    return Table(
+        counts,
+        f"Schools by status for {check_id}, term by term",
+        {"term_label": "Term", **{s: STATUS_LABELS[s][1] for s in statuses}},
+    )
+
+
+@exportable("check-red")
+def red_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
+    check_id = query.get("check_id", "")
+    filters = filters_from(query, viewer)
+    results = data.check_results(viewer, check_id, filters)
+    return Table(
+        results[results["status"] == "red"],
+        f"Schools at red for {check_id}, {filters.term} {filters.academic_year}",
+        {
+            "school_name": "School",
+            "urn": "URN",
+            "status": "Status",
+            "evidence": "Evidence",
+        },
+    )
+
+
+def trend_chart(counts: pd.DataFrame) -> go.Figure:
+    figure = go.Figure()
+    for status, (colour, pattern) in STATUS_STYLE.items():
+        if status in counts.columns:
+            figure.add_bar(
+                name=STATUS_LABELS[status][1],
+                x=counts["term_label"],
+                y=counts[status],
+                marker={"color": colour, "pattern": {"shape": pattern}},
+            )
+    figure.update_layout(
+        barmode="stack",
+        height=320,
+        margin={"l": 40, "r": 10, "t": 10, "b": 40},
+        yaxis_title="Schools",
+        legend={"traceorder": "normal"},
+        font={"family": "Arial, sans-serif", "size": 14, "color": "#0b0c0c"},
+        plot_bgcolor="#ffffff",
+    )
+    return figure
+
+
+def _term_order(column: pd.Series) -> pd.Series:
+    """Academic years sort as text; terms in the order of the school year."""
+    order = {"autumn": 0, "spring": 1, "summer": 2}
+    return column.map(order) if column.name == "term" else column

@@ -6,17 +6,14 @@ import dash
 from dash import html
 
 from dashboards import data
-from dashboards.components import table
+from dashboards.components import Table, exportable, table
 
 dash.register_page(__name__, path="/context", title="LA context - sendwatch", name="LA context")
 
 
 def layout(**_query: str) -> html.Div:
-    figures = data.la_context(data.LA_OFFICER)
-    wide = figures.pivot_table(
-        index=["measure", "figure_year"], columns="area", values="measured_value", aggfunc="first"
-    ).reset_index()
-    wide.columns.name = None
+    figures = context_table(data.LA_OFFICER, {})
+    sources = figures.frame.attrs.get("sources", [])
     return html.Div(
         [
             html.H1("LA context"),
@@ -25,11 +22,22 @@ def layout(**_query: str) -> html.Div:
                 "(Education, health and care plans, 2025). The sample LA's figures are "
                 "Bournemouth, Christchurch and Poole's."
             ),
-            table(
-                wide,
-                "EHC needs assessment requests, refusals, timeliness and plans",
-                {c: c.replace("_", " ") for c in wide.columns},
-            ),
-            html.P(f"Source: {figures['source_publication'].iloc[0]}." if len(figures) else ""),
+            table(figures, export="context-sen2"),
+            html.P(f"Source: {sources[0]}." if sources else ""),
         ]
+    )
+
+
+@exportable("context-sen2")
+def context_table(viewer: data.Viewer, query: dict[str, str]) -> Table:
+    figures = data.la_context(viewer)
+    wide = figures.pivot_table(
+        index=["measure", "figure_year"], columns="area", values="measured_value", aggfunc="first"
+    ).reset_index()
+    wide.columns.name = None
+    wide.attrs["sources"] = list(figures["source_publication"].unique())
+    return Table(
+        wide,
+        "EHC needs assessment requests, refusals, timeliness and plans",
+        {c: c.replace("_", " ") for c in wide.columns},
     )

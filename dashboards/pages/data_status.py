@@ -1,57 +1,158 @@
-"""Data: the last refresh, returns received, late and missing, what was quarantined."""
+"""Data: the last refresh and its age, returns received / late / missing, what was
+quarantined and why, and how the last night's dbt tests and GX gates went.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dash
 from dash import html
 
 from dashboards import data
-from dashboards.components import table
+from dashboards.components import Table, exportable, notice, table
+from dashboards.filters import filters_from
 
 dash.register_page(__name__, path="/data", title="Data and refresh - sendwatch", name="Data")
 
 
-def layout(**_query: str) -> html.Div:
+def layout(**query: str) -> html.Div:
     viewer = data.LA_OFFICER
     if not data.has_snapshot(viewer):
-        return html.Div([html.H1("Data and refresh"), html.P("Nothing is published yet.")])
-    run = data.refresh_status(viewer)
-    latest = data.terms(viewer).iloc[0]
-    age = datetime.now(UTC) - run["published_at"].to_pydatetime() if run else None
-    returns = data.return_status(viewer, latest["academic_year"], latest["term"])
+        return html.Div(
+            [
+                html.H1("Data and refresh"),
+                notice("Nothing is published yet: run sendwatch refresh."),
+            ]
+        )
+    filters = filters_from(query, viewer)
+    term = f"{filters.academic_year}|{filters.term}"
+    last = data.last_run(viewer)
     return html.Div(
         [
             html.H1("Data and refresh"),
-            html.P(
-                f"Last successful refresh: {run['published_at']:%d %B %Y %H:%M} UTC "
-                f"({age.days} days ago); {run['returns_loaded']} returns loaded, "
-                f"{run['returns_rejected']} rejected, {run['files_duplicate']} duplicates."
-                if run
-                else "No refresh has published yet."
-            ),
-            html.H2(f"Returns for {latest['term']} {latest['academic_year']}"),
-            table(
-                returns,
-                "Returns received, late and missing by school",
-                {
-                    "school_name": "School",
-                    "urn": "URN",
-                    "return_status": "Return",
-                    "first_received_at": "First valid return",
-                    "deadline": "Deadline",
-                },
-            ),
+            *refresh_summary(data.refresh_status(viewer), last),
+            html.H2(f"Returns for {filters.term} {filters.academic_year}"),
+            table(returns_table(viewer, {"term": term}), export="data-returns", term=term),
             html.H2("Quarantined files"),
-            table(
-                data.quarantined(viewer),
-                "Files rejected, with the first reason",
-                {
-                    "file_name": "File",
-                    "received_at": "Received",
-                    "first_error": "Why",
-                },
+            table(quarantine_table(viewer, {}), export="data-quarantine"),
+            html.H2("The last night's tests and quality gates"),
+            run_checks_section(viewer, last),
+        ]
+    )
+
+
+def refresh_summary(published: dict, last: dict | None) -> list:
+    """The last successful refresh and its age; a warning if the last night failed."""
+    parts = []
+    if published:
+        age = datetime.now(UTC) - published["published_at"].to_pydatetime()
+        parts.append(
+            html.P(
+                f"Last successful refresh: {published['published_at']:%d %B %Y %H:%M} UTC "
+                f"({describe_age(age)}); {published['returns_loaded']} returns loaded, "
+                f"{published['returns_rejected']} rejected, "
+                f"{published['files_duplicate']} duplicates.",
+                id="last-refresh",
+            )
+        )
+    if last and last.get("status") != "success":
+        failure = last.get("failure") or {}
+        parts.append(
+            notice(
+                f"The last night ({last['run_id']}) failed in {failure.get('step', 'a step')}: "
+                f"{failure.get('error', 'no reason recorded')}. The dashboard shows the last "
+                "successful refresh; that night's files stay in landing and are retried."
+            )
+        )
+    return parts
+
+
+def run_checks_section(viewer: data.Viewer, last: dict | None) -> html.Div:
+    """How many passed, what failed first; every test and suite behind a disclosure."""
+    if last is None:
+        return html.Div(html.P("No night has run yet."))
+    checks = run_checks_table(viewer, {})
+    frame = checks.frame
+    failing = frame[frame["outcome"] != "pass"]
+    counts = frame.groupby("tool")["outcome"].agg(
+        passed=lambda o: int((o == "pass").sum()), total="size"
+    )
+    return html.Div(
+        [
+            html.Ul(
+                [
+                    html.Li(f"{tool}: {row.passed} of {row.total} passed")
+                    for tool, row in counts.iterrows()
+                ],
+                id="run-check-counts",
+            ),
+            *(
+                [html.P(f"Not passed: {', '.join(failing['check'].head(5))}.")]
+                if len(failing)
+                else []
+            ),
+            html.Details(
+                [
+                    html.Summary("Every test and gate of that night"),
+                    table(checks, export="data-run-checks"),
+                ],
+                open=bool(len(failing)),
             ),
         ]
+    )
+
+
+def describe_age(age: timedelta) -> str:
+    hours = int(age.total_seconds() // 3600)
+    if hours < 1:
+        return "less than an hour ago"
+    if hours < 48:
+        return f"{hours} hour{'s' if hours != 1 else ''} ago"
+    return f"{age.days} days ago"
+
+
+@exportable("data-returns")
+def returns_table(viewer: data.Viewer, query: dict[str, str]) -> Table:
+    filters = filters_from(query, viewer)
+    return Table(
+        data.return_status(viewer, filters.academic_year, filters.term),
+        f"Returns received, late and missing by school, {filters.term} {filters.academic_year}",
+        {
+            "school_name": "School",
+            "urn": "URN",
+            "return_status": "Return",
+            "first_received_at": "First valid return",
+            "deadline": "Deadline",
+        },
+    )
+
+
+@exportable("data-quarantine")
+def quarantine_table(viewer: data.Viewer, query: dict[str, str]) -> Table:
+    return Table(
+        data.quarantined(viewer),
+        "Files rejected, with the first reason",
+        {
+            "file_name": "File",
+            "urn": "URN",
+            "received_at": "Received",
+            "first_error": "Why",
+        },
+    )
+
+
+@exportable("data-run-checks")
+def run_checks_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
+    last = data.last_run(viewer)
+    if last is None:
+        return None
+    checks = data.run_checks(viewer, last["run_id"])
+    # failures first: they are what operations act on
+    checks = checks.sort_values("outcome", key=lambda o: o != "fail", kind="stable")
+    passed = int((checks["outcome"] == "pass").sum())
+    return Table(
+        checks,
+        f"Tests and gates of the night {last['run_id']}: {passed} of {len(checks)} passed",
+        {"tool": "Tool", "check": "Test or suite", "outcome": "Outcome", "detail": "Detail"},
     )

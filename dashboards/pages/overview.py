@@ -12,7 +12,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboards import data
-from dashboards.components import STATUS_LABELS, status_text
+from dashboards.components import STATUS_LABELS, notice, status_text
 from dashboards.filters import FILTER_KEYS, address, filters_from
 
 dash.register_page(__name__, path="/", title="Overview - sendwatch", name="Overview")
@@ -63,7 +63,7 @@ def layout(**query: str) -> html.Div:
     viewer = data.LA_OFFICER
     if not data.has_snapshot(viewer):
         return html.Div(
-            [html.H1("Overview"), html.P("Nothing is published yet: run sendwatch refresh.")]
+            [html.H1("Overview"), notice("Nothing is published yet: run sendwatch refresh.")]
         )
     filters = filters_from(query, viewer)
     query = {**query, "term": f"{filters.academic_year}|{filters.term}"}
@@ -136,6 +136,14 @@ def layout(**query: str) -> html.Div:
                 + [html.P(status_text(s)) for s in STATUS_LABELS],
                 className="key",
             ),
+            html.H2("Each check across all schools"),
+            html.Ul(
+                [
+                    html.Li(html.A(check.title, href=f"/check/{check.check_id}"))
+                    for check in data.catalogue(viewer).itertuples()
+                ],
+                className="check-list",
+            ),
         ]
     )
 
@@ -170,12 +178,17 @@ def grid_rows(filters: data.Filters) -> tuple[list[dict], list[str]]:
     rows = []
     for record in table.to_dict("records"):
         row = {
-            "school": f"[{record['school_name']}](/school/{record['urn']})",
+            "school": f"[{record['school_name']}]({school_address(record['urn'], filters)})",
             "urn": record["urn"],
         }
         row.update({check: status_text(record.get(check)) for check in checks})
         rows.append(row)
     return rows, checks
+
+
+def school_address(urn: str, filters: data.Filters) -> str:
+    """A school's page for the term in view."""
+    return address({"term": f"{filters.academic_year}|{filters.term}"}, f"/school/{urn}")
 
 
 def grid(rows: list[dict], checks: list[str]) -> dag.AgGrid:
@@ -199,6 +212,13 @@ def grid(rows: list[dict], checks: list[str]) -> dag.AgGrid:
         id="overview-table",
         rowData=rows,
         columnDefs=columns,
-        dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True},
+        # every row and column in the DOM, in order: screen readers and the browser's
+        # find see the whole table, not just what is scrolled into view
+        dashGridOptions={
+            "domLayout": "autoHeight",
+            "ensureDomOrder": True,
+            "suppressColumnVirtualisation": True,
+        },
+        eventListeners={"cellKeyDown": ["followLinkOnEnter(params)"]},
         style={"width": "100%"},
     )

@@ -6,33 +6,22 @@ import dash
 from dash import html
 
 from dashboards import data
-from dashboards.components import table
+from dashboards.components import Table, exportable, table
+from dashboards.filters import filters_from
 
 dash.register_page(
     __name__, path_template="/school/<urn>", title="School - sendwatch", name="School"
 )
 
 
-def layout(urn: str | None = None, **_query: str) -> html.Div:
+def layout(urn: str | None = None, **query: str) -> html.Div:
     viewer = data.LA_OFFICER
     school = data.school(viewer, urn or "")
     if school is None:
         return html.Div([html.H1("School not found"), html.P(f"No school with URN {urn}.")])
-    checks = data.school_checks(viewer, urn)
-    latest = checks[checks["census_date"] == checks["census_date"].max()]
-    trend = checks.pivot_table(
-        index="check_id",
-        columns=["academic_year", "term"],
-        values="status",
-        aggfunc="first",
-        sort=False,
-    )
-    trend.columns = [f"{term} {year}" for year, term in trend.columns]
-    trend = trend.reset_index()
-    submissions = data.school_submissions(viewer, urn)
-    term_label = (
-        f"{latest['term'].iloc[0]} {latest['academic_year'].iloc[0]}" if len(latest) else ""
-    )
+    # the overview's term travels with the link; otherwise the newest term with returns
+    query = {"urn": urn, "term": query.get("term", "")}
+    checks = checks_table(viewer, query)
     return html.Div(
         [
             html.H1(f"{school['school_name']} ({urn})"),
@@ -43,41 +32,81 @@ def layout(urn: str | None = None, **_query: str) -> html.Div:
                 className="button no-print",
                 **{"data-print": "true"},
             ),
-            html.H2(f"Every check, {term_label}"),
-            table(
-                latest,
-                f"Checks for {school['school_name']}, {term_label}",
-                {
-                    "title": "Check",
-                    "strength": "Strength",
-                    "paragraph": "Code paragraph",
-                    "status": "Status",
-                    "evidence": "Evidence",
-                    "amber_at": "Amber at",
-                    "red_at": "Red at",
-                },
-            ),
+            html.H2(f"Every check, {checks.caption.rsplit(', ', 1)[-1]}"),
+            table(checks, export="school-checks", **query),
             html.H2("Each check across terms"),
-            table(
-                trend.rename(columns={"check_id": "check"}),
-                "Status of each check in each term (newest first)",
-                {"check": "Check", **{c: c for c in trend.columns if c != "check_id"}},
-            ),
+            table(trend_table(viewer, query), export="school-trend", **query),
             html.H2("Returns received"),
-            table(
-                submissions,
-                "Files received from the school, newest first",
-                {
-                    "file_name": "File",
-                    "academic_year": "Year",
-                    "term": "Term",
-                    "received_at": "Received",
-                    "outcome": "Outcome",
-                    "in_force": "In force",
-                    "first_error": "Why it was rejected",
-                },
-            ),
+            table(returns_table(viewer, query), export="school-returns", **query),
         ]
+    )
+
+
+@exportable("school-checks")
+def checks_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
+    school = data.school(viewer, query.get("urn", ""))
+    if school is None:
+        return None
+    filters = filters_from(query, viewer)
+    checks = data.school_checks(viewer, school["urn"])
+    chosen = checks[
+        (checks["academic_year"] == filters.academic_year) & (checks["term"] == filters.term)
+    ]
+    return Table(
+        chosen,
+        f"Checks for {school['school_name']}, {filters.term} {filters.academic_year}",
+        {
+            "title": "Check",
+            "strength": "Strength",
+            "paragraph": "Code paragraph",
+            "status": "Status",
+            "evidence": "Evidence",
+            "amber_at": "Amber at",
+            "red_at": "Red at",
+        },
+    )
+
+
+@exportable("school-trend")
+def trend_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
+    school = data.school(viewer, query.get("urn", ""))
+    if school is None:
+        return None
+    checks = data.school_checks(viewer, school["urn"])
+    trend = checks.pivot_table(
+        index="check_id",
+        columns=["academic_year", "term"],
+        values="status",
+        aggfunc="first",
+        sort=False,
+    )
+    terms = [f"{term} {year}" for year, term in trend.columns]
+    trend.columns = terms
+    return Table(
+        trend.reset_index(),
+        f"Status of each check in each term for {school['school_name']} (newest first)",
+        {"check_id": "Check", **{term: term for term in terms}},
+        badges=tuple(terms),
+    )
+
+
+@exportable("school-returns")
+def returns_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
+    school = data.school(viewer, query.get("urn", ""))
+    if school is None:
+        return None
+    return Table(
+        data.school_submissions(viewer, school["urn"]),
+        f"Files received from {school['school_name']}, newest first",
+        {
+            "file_name": "File",
+            "academic_year": "Year",
+            "term": "Term",
+            "received_at": "Received",
+            "outcome": "Outcome",
+            "in_force": "In force",
+            "first_error": "Why it was rejected",
+        },
     )
 
 

@@ -127,7 +127,7 @@ def validate(settings: Settings, run_id: str) -> dict[str, int]:
         outcome = _judge(settings, delivery, seen, seen_tonight, register_urns, staged)
         outcomes.append(outcome)
         seen_tonight.update(f.sha256 for f in delivery.files)
-    _gate_returns(staged, outcomes)
+    _write_json(folder / "gates_returns.json", _gate_returns(staged, outcomes))
     staged_path = folder / "staged.duckdb"
     staged_path.unlink(missing_ok=True)
     with duckdb.connect(str(staged_path)) as connection:
@@ -226,10 +226,16 @@ def _verdict(outcome: dict[str, Any], problems: list[Problem]) -> dict[str, Any]
     }
 
 
-def _gate_returns(staged: dict[str, list[pd.DataFrame]], outcomes: list[dict[str, Any]]) -> None:
-    """Run the raw-return GX suites over all of tonight's valid rows at once."""
+def _gate_returns(
+    staged: dict[str, list[pd.DataFrame]], outcomes: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Run the raw-return GX suites over all of tonight's valid rows at once.
+
+    Returns with unexpected values are rejected; the summary says how each suite went.
+    """
+    summary: dict[str, Any] = {"success": True, "suites": {}}
     if not staged["school"]:
-        return
+        return summary
     gate = gates.Gate()
     failed: dict[str, list[Problem]] = {}
     for sheet_name, suite_name in (
@@ -239,7 +245,10 @@ def _gate_returns(staged: dict[str, list[pd.DataFrame]], outcomes: list[dict[str
         sheet = CONTRACT.sheet(sheet_name)
         frame = pd.concat(staged[sheet_name], ignore_index=True)
         checked = gates.gate_frame(frame[["return_key", "row_number", *sheet.column_names]], sheet)
-        for failure in gate.validate(gates.load_suite(suite_name), checked, gates.INDEX_COLUMNS):
+        found = gate.validate(gates.load_suite(suite_name), checked, gates.INDEX_COLUMNS)
+        summary["suites"][suite_name] = {"rows": len(checked), "failures": len(found)}
+        summary["success"] = summary["success"] and not found
+        for failure in found:
             failed.setdefault(failure.return_key or "*", []).append(
                 Problem(
                     sheet_name,
@@ -253,7 +262,7 @@ def _gate_returns(staged: dict[str, list[pd.DataFrame]], outcomes: list[dict[str
                 )
             )
     if not failed:
-        return
+        return summary
     for index, outcome in enumerate(outcomes):
         problems = failed.get(outcome["submission_id"], []) + failed.get("*", [])
         if problems and outcome["outcome"] == "loaded":
@@ -263,6 +272,7 @@ def _gate_returns(staged: dict[str, list[pd.DataFrame]], outcomes: list[dict[str
         staged[sheet_name] = [
             f for f in staged[sheet_name] if f.attrs["submission_id"] not in rejected
         ]
+    return summary
 
 
 def _stage_rows(
