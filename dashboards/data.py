@@ -1,16 +1,20 @@
 """The dashboard's one data layer: every read, parameterised, on the published snapshot.
 
-Each call opens the snapshot ``published/CURRENT`` names, read only, so a newly
-published night is picked up without a restart. Every function takes the
-viewer first: role-based access and small-number suppression hang on it.
+Each call reads the snapshot ``published/CURRENT`` names at that moment, so a
+newly published night is picked up without a restart; the server's threads share
+one read-only connection per snapshot (opening one costs more than most queries).
+Every function takes the viewer first: role-based access and small-number suppression hang on it.
 No SQL here is ever built from what a user typed: filters are bound parameters.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from sendwatch.pipeline import history
@@ -61,9 +65,27 @@ def _settings() -> Settings:
     return load_settings()
 
 
+_CONNECTIONS: dict[Path, duckdb.DuckDBPyConnection] = {}
+_CONNECTIONS_LOCK = threading.Lock()
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    """The read-only connection to the snapshot being served now."""
+    snapshot = current_snapshot(_settings())
+    if snapshot is None:
+        return open_snapshot(_settings())  # raises, saying nothing is published yet
+    with _CONNECTIONS_LOCK:
+        if snapshot not in _CONNECTIONS:
+            # a new night is published: later queries read it; a query still running
+            # on the previous snapshot keeps its cursor, and with it that database
+            _CONNECTIONS.clear()
+            _CONNECTIONS[snapshot] = duckdb.connect(str(snapshot), read_only=True)
+        return _CONNECTIONS[snapshot]
+
+
 def _query(sql: str, parameters: list[Any] | None = None) -> pd.DataFrame:
-    with open_snapshot(_settings()) as connection:
-        return connection.execute(sql, parameters or []).df()
+    with _connection().cursor() as cursor:  # a cursor per query: safe across threads
+        return cursor.execute(sql, parameters or []).df()
 
 
 def has_snapshot(viewer: Viewer) -> bool:

@@ -187,3 +187,30 @@ def test_every_page_renders_with_headings_and_captions(published: Path) -> None:
     assert "aria-current" in str(pages["overview"])
     assert "Print a visit brief" in str(pages["school"])
     assert "Sample LA (BCP figures)" in str(pages["context"])
+
+
+def test_a_newly_published_snapshot_is_read_without_a_restart(
+    published: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    import duckdb
+
+    from dashboards import data
+    from sendwatch.pipeline.publish import current_snapshot, publish_snapshot
+    from sendwatch.settings import load_settings
+
+    settings = load_settings()
+    before = data.refresh_status(data.LA_OFFICER)["returns_loaded"]
+    original = tmp_path / "original.duckdb"
+    shutil.copyfile(current_snapshot(settings), original)
+    changed = tmp_path / "changed.duckdb"
+    shutil.copyfile(original, changed)
+    with duckdb.connect(str(changed)) as connection:
+        connection.execute("update raw_runs set returns_loaded = returns_loaded + 1000")
+    publish_snapshot(settings, changed, "test-changed")
+    try:
+        assert data.refresh_status(data.LA_OFFICER)["returns_loaded"] == before + 1000
+    finally:
+        publish_snapshot(settings, original, "test-restored")
+    assert data.refresh_status(data.LA_OFFICER)["returns_loaded"] == before

@@ -218,6 +218,11 @@ def grid(rows: list[dict], checks: list[str]) -> dag.AgGrid:
             "domLayout": "autoHeight",
             "ensureDomOrder": True,
             "suppressColumnVirtualisation": True,
+            # a page of schools at a time: the rows are all in the DOM (above), so
+            # an England-sized register must not be
+            "pagination": True,
+            "paginationPageSize": 100,
+            "paginationPageSizeSelector": False,
         },
         eventListeners={"cellKeyDown": ["followLinkOnEnter(params)"]},
         style={"width": "100%"},

@@ -1,0 +1,188 @@
+"""How fast the dashboard answers: page load and callback latency, p50 and p95.
+
+Serves a published sample with `sendwatch serve` (as a user would) and opens each
+page repeatedly in Debian's Chromium. For every visit it records
+
+* page load: from navigation until the page's content is shown (its heading,
+  and the grid's rows or the chart where it has them): what an officer waits for;
+* callback latency: each Dash callback request (``/_dash-update-component``: with
+  Dash pages, the one that builds the page from the snapshot) from request to
+  the end of its response.
+
+Run on demand, not in the test suite; it prints figures and asserts nothing:
+
+    uv run python benchmarks/dashboard.py                # BCP scale, six terms
+    uv run python benchmarks/dashboard.py --england      # also England scale, one term
+    uv run python benchmarks/dashboard.py --home PATH    # an already-published home
+
+England scale builds its sample and refreshes it first (about half an hour here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from refresh import refresh
+
+from sendwatch.generate import generate
+
+CHROMIUM = "/usr/bin/chromium"
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def published_home(folder: Path, scale: str, terms: int) -> Path:
+    """Generate a sample at ``scale`` and refresh it once; the published home."""
+    sample, home = folder / "sample", folder / "home"
+    started = time.perf_counter()
+    generate(sample, None, seed=1, scale=scale, terms=terms)
+    shutil.copytree(sample / "landing", home / "landing")
+    shutil.copy(sample / "register.csv", folder / "register.csv")
+    print(f"  generated in {time.perf_counter() - started:.0f} s", flush=True)
+    seconds, peak_mb = refresh(home, folder / "register.csv")
+    print(f"  refreshed in {seconds:.0f} s (peak {peak_mb:.0f} MB)", flush=True)
+    return home
+
+
+@contextmanager
+def served(home: Path) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "SENDWATCH_HOME": str(home)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sendwatch.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def pages_to_visit(register: Path) -> dict[str, tuple[str, str]]:
+    """Page name -> (address, what is on screen when it has loaded)."""
+    with register.open(encoding="utf-8") as file:
+        school = next(csv.DictReader(file))
+    return {
+        "overview": ("/", ".ag-row"),
+        "overview, primary, must": ("/?phase=primary&strength=must", ".ag-row"),
+        "overview, search": (f"/?search={school['urn']}", ".ag-row"),
+        "school": (f"/school/{school['urn']}", "main table"),
+        "check": ("/check/reviews_on_time", "main .main-svg"),
+        "data": ("/data", "main table"),
+        "LA context": ("/context", "main table"),
+    }
+
+
+def measure(
+    url: str, pages: dict[str, tuple[str, str]], visits: int
+) -> dict[str, dict[str, list[float]]]:
+    from playwright.sync_api import sync_playwright
+
+    figures: dict[str, dict[str, list[float]]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        for name, (path, shown) in pages.items():
+            loads: list[float] = []
+            callbacks: list[float] = []
+            for _visit in range(visits + 1):  # the first visit warms caches; not counted
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                timings: list[float] = []
+                page.on(
+                    "requestfinished",
+                    lambda request, timings=timings: (
+                        timings.append(request.timing["responseEnd"])
+                        if "_dash-update-component" in request.url
+                        else None
+                    ),
+                )
+                started = time.perf_counter()
+                page.goto(url + path, timeout=600_000)
+                page.wait_for_selector(shown, timeout=600_000)
+                elapsed = (time.perf_counter() - started) * 1000
+                page.close()
+                if _visit:
+                    loads.append(elapsed)
+                    callbacks.extend(timings)
+            figures[name] = {"load": loads, "callback": callbacks}
+        browser.close()
+    return figures
+
+
+def percentile(values: list[float], share: float) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(share * 100) - 1]
+
+
+def report(scale: str, figures: dict[str, dict[str, list[float]]]) -> None:
+    print(f"\n{scale}: milliseconds, p50 / p95")
+    print(f"  {'page':<26}{'page load':>22}{'callbacks':>22}")
+    for name, found in figures.items():
+        load, callback = found["load"], found["callback"]
+        print(
+            f"  {name:<26}"
+            f"{percentile(load, 0.5):>10.0f} / {percentile(load, 0.95):>7.0f}"
+            f"{percentile(callback, 0.5):>12.0f} / {percentile(callback, 0.95):>7.0f}"
+            f"   ({len(load)} loads, {len(callback)} callbacks)"
+        )
+
+
+def run(scale: str, home: Path, register: Path, visits: int) -> None:
+    with served(home) as url:
+        report(scale, measure(url, pages_to_visit(register), visits))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--england", action="store_true", help="also England scale, one term")
+    parser.add_argument("--home", type=Path, help="measure this published home only")
+    parser.add_argument("--register", type=Path, help="its register (default: its sample's)")
+    parser.add_argument("--visits", type=int, default=20, help="visits to each page")
+    arguments = parser.parse_args()
+    if arguments.home:
+        register = arguments.register or arguments.home.parent / "sample" / "register.csv"
+        run(str(arguments.home), arguments.home, register, arguments.visits)
+        return
+    scales = [("BCP scale, six terms", "bcp", 6)]
+    if arguments.england:
+        scales.append(("England scale, one term", "england", 1))
+    for label, scale, terms in scales:
+        with tempfile.TemporaryDirectory() as folder:
+            print(f"{label}: building a published sample", flush=True)
+            home = published_home(Path(folder), scale, terms)
+            run(label, home, Path(folder) / "register.csv", arguments.visits)
+
+
+if __name__ == "__main__":
+    main()
