@@ -13,7 +13,8 @@ Run on demand, not in the test suite; it prints figures and asserts nothing:
 
     uv run python benchmarks/dashboard.py                # BCP scale, six terms
     uv run python benchmarks/dashboard.py --england      # also England scale, one term
-    uv run python benchmarks/dashboard.py --home PATH    # an already-published home
+    uv run python benchmarks/dashboard.py --england --keep DIR   # keep the samples
+    uv run python benchmarks/dashboard.py --home DIR/england/home  # measure one again
 
 England scale builds its sample and refreshes it first (about half an hour here).
 """
@@ -22,32 +23,16 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from refresh import refresh
 
+from sendwatch.browser import CHROMIUM, CHROMIUM_ARGS, served
 from sendwatch.generate import generate
-
-CHROMIUM = "/usr/bin/chromium"
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def published_home(folder: Path, scale: str, terms: int) -> Path:
@@ -61,32 +46,6 @@ def published_home(folder: Path, scale: str, terms: int) -> Path:
     seconds, peak_mb = refresh(home, folder / "register.csv")
     print(f"  refreshed in {seconds:.0f} s (peak {peak_mb:.0f} MB)", flush=True)
     return home
-
-
-@contextmanager
-def served(home: Path) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "SENDWATCH_HOME": str(home)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sendwatch.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def pages_to_visit(register: Path) -> dict[str, tuple[str, str]]:
@@ -111,7 +70,7 @@ def measure(
 
     figures: dict[str, dict[str, list[float]]] = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         for name, (path, shown) in pages.items():
             loads: list[float] = []
             callbacks: list[float] = []
@@ -167,21 +126,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--england", action="store_true", help="also England scale, one term")
     parser.add_argument("--home", type=Path, help="measure this published home only")
-    parser.add_argument("--register", type=Path, help="its register (default: its sample's)")
+    parser.add_argument(
+        "--register", type=Path, help="its register (default: register.csv beside it)"
+    )
     parser.add_argument("--visits", type=int, default=20, help="visits to each page")
+    parser.add_argument(
+        "--keep", type=Path, help="build the samples in this folder and keep them (for --home)"
+    )
     arguments = parser.parse_args()
     if arguments.home:
-        register = arguments.register or arguments.home.parent / "sample" / "register.csv"
+        register = arguments.register or arguments.home.parent / "register.csv"
         run(str(arguments.home), arguments.home, register, arguments.visits)
         return
     scales = [("BCP scale, six terms", "bcp", 6)]
     if arguments.england:
         scales.append(("England scale, one term", "england", 1))
     for label, scale, terms in scales:
-        with tempfile.TemporaryDirectory() as folder:
-            print(f"{label}: building a published sample", flush=True)
-            home = published_home(Path(folder), scale, terms)
-            run(label, home, Path(folder) / "register.csv", arguments.visits)
+        with tempfile.TemporaryDirectory() as temporary:
+            folder = arguments.keep / scale if arguments.keep else Path(temporary)
+            print(f"{label}: building a published sample in {folder}", flush=True)
+            home = published_home(folder, scale, terms)
+            run(label, home, folder / "register.csv", arguments.visits)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ class Table:
     caption: str
     columns: dict[str, str]
     badges: tuple[str, ...] = ()  # more columns of statuses, besides status and *_status
+    links: dict[str, str] | None = None  # shown column -> the column holding its link
 
     def shows_status(self, key: str) -> bool:
         return key in self.badges or key == "status" or key.endswith("_status")
@@ -93,6 +94,8 @@ def table(shown: Table, export: str | None = None, **query: str) -> html.Div:
             value = record.get(key)
             if shown.shows_status(key):
                 cells.append(html.Td(badge(value) if value else ""))
+            elif shown.links and key in shown.links:
+                cells.append(html.Td(html.A(str(value), href=record[shown.links[key]])))
             else:
                 cells.append(html.Td("" if value is None or value != value else str(value)))
         rows.append(html.Tr(cells))

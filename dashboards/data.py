@@ -124,7 +124,7 @@ def filter_options(viewer: Viewer) -> dict[str, list[str]]:
     }
 
 
-def duty_checks(viewer: Viewer, filters: Filters) -> pd.DataFrame:
+def duty_checks(viewer: Viewer, filters: Filters, check_id: str | None = None) -> pd.DataFrame:
     """Check results joined to the school, filtered; one row per school x term x check."""
     like = f"%{filters.search.strip().lower()}%" if filters.search else None
     return _query(
@@ -140,6 +140,7 @@ def duty_checks(viewer: Viewer, filters: Filters) -> pd.DataFrame:
           and (?::varchar is null or schools.locality = ?)
           and (?::varchar is null or checks.strength = ?)
           and (?::varchar is null or lower(schools.school_name) like ? or checks.urn like ?)
+          and (?::varchar is null or checks.check_id = ?)
         order by schools.school_name, checks.check_id
         """,
         [
@@ -149,6 +150,7 @@ def duty_checks(viewer: Viewer, filters: Filters) -> pd.DataFrame:
             filters.locality, filters.locality,
             filters.strength, filters.strength,
             like, like, like,
+            check_id, check_id,
         ],
     )  # fmt: skip
 
@@ -252,7 +254,7 @@ def school_submissions(viewer: Viewer, urn: str) -> pd.DataFrame:
 
 
 def check_results(viewer: Viewer, check_id: str, filters: Filters) -> pd.DataFrame:
-    return duty_checks(viewer, filters).query("check_id == @check_id")
+    return duty_checks(viewer, filters, check_id)
 
 
 def catalogue(viewer: Viewer) -> pd.DataFrame:
@@ -274,11 +276,19 @@ def return_status(viewer: Viewer, academic_year: str, term: str) -> pd.DataFrame
     )
 
 
-def quarantined(viewer: Viewer) -> pd.DataFrame:
+def quarantined(viewer: Viewer, newest: int | None = None) -> pd.DataFrame:
+    """Rejected files, newest first (all of them, or the newest few)."""
     return _query(
         "select file_name, urn, academic_year, term, received_at, first_error "
-        "from fct_submissions where outcome = 'rejected' order by received_at desc"
+        "from fct_submissions where outcome = 'rejected' order by received_at desc, file_name "
+        "limit ?",
+        [newest],
     )
+
+
+def quarantined_count(viewer: Viewer) -> int:
+    found = _query("select count(*) as n from fct_submissions where outcome = 'rejected'")
+    return int(found.iloc[0]["n"])
 
 
 def last_run(viewer: Viewer) -> dict[str, Any] | None:

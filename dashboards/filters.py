@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from dashboards import data
 
-FILTER_KEYS = ("term", "phase", "locality", "strength", "search")
+FILTER_KEYS = ("term", "phase", "locality", "strength", "search", "show")
 
 
 def filters_from(query: dict[str, str], viewer: data.Viewer = data.LA_OFFICER) -> data.Filters:
@@ -27,3 +27,8 @@ def address(query: dict[str, str], path: str = "/", **changes: str | None) -> st
     merged = {key: value for key, value in {**query, **changes}.items() if value}
     kept = {key: merged[key] for key in FILTER_KEYS if key in merged}
     return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def school_address(urn: str, filters: data.Filters) -> str:
+    """A school's page for the term in view."""
+    return address({"term": f"{filters.academic_year}|{filters.term}"}, f"/school/{urn}")

@@ -161,6 +161,16 @@ def test_the_data_page_reports_the_last_nights_tests_and_gates(published: Path) 
     assert any(s.startswith("fct_duty_checks") for s in suites)
     text = str(data_status.layout())
     assert "Great Expectations:" in text and "dbt test:" in text
+    assert "href='/school/" in str(data_status.layout(show="all"))  # schools open their page
+    autumn = {"term": "2024-25|autumn"}
+    chasing = data_status.returns_table(data.LA_OFFICER, autumn).frame
+    every = data_status.returns_table(data.LA_OFFICER, autumn | {"show": "all"}).frame
+    assert "on_time" in set(every["return_status"]) and "on_time" not in set(
+        chasing["return_status"]
+    )
+    assert len(chasing) == (every["return_status"] != "on_time").sum()
+    newest = data_status.quarantine_table(data.LA_OFFICER, {})
+    assert len(newest.frame) == min(data.quarantined_count(data.LA_OFFICER), 100) > 0
     assert data_status.describe_age(timedelta(minutes=5)) == "less than an hour ago"
     assert data_status.describe_age(timedelta(hours=30)) == "30 hours ago"
     assert data_status.describe_age(timedelta(days=3)) == "3 days ago"
@@ -214,3 +224,26 @@ def test_a_newly_published_snapshot_is_read_without_a_restart(
     finally:
         publish_snapshot(settings, original, "test-restored")
     assert data.refresh_status(data.LA_OFFICER)["returns_loaded"] == before
+
+
+def test_a_failed_night_is_announced_on_the_data_page(published: Path) -> None:
+    import json
+
+    data_status = page("data_status")
+
+    history = published / "home" / "runs" / "history.jsonl"
+    kept = history.read_text(encoding="utf-8")
+    failed = {
+        "run_id": "scheduled__2026-12-01T02:00:00+00:00",
+        "status": "failed",
+        "failure": {"step": "build", "error": "RuntimeError: dbt build failed (1 failing)"},
+    }
+    history.write_text(kept + json.dumps(failed) + "\n", encoding="utf-8")
+    try:
+        text = str(data_status.layout())
+    finally:
+        history.write_text(kept, encoding="utf-8")
+    assert "Alert(" in text  # dash-bootstrap-components' alert: role=alert in the page
+    assert "failed in build: RuntimeError: dbt build failed (1 failing)" in text
+    assert "Last successful refresh" in text
+    assert "No night has run yet" not in text

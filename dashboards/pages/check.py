@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from dashboards import data
 from dashboards.components import STATUS_LABELS, Table, exportable, table
-from dashboards.filters import filters_from
+from dashboards.filters import filters_from, school_address
 
 dash.register_page(
     __name__, path_template="/check/<check_id>", title="Check - sendwatch", name="Check"
@@ -91,8 +91,9 @@ def red_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
     check_id = query.get("check_id", "")
     filters = filters_from(query, viewer)
     results = data.check_results(viewer, check_id, filters)
+    red = results[results["status"] == "red"]
     return Table(
-        results[results["status"] == "red"],
+        red.assign(page=[school_address(urn, filters) for urn in red["urn"]]),
         f"Schools at red for {check_id}, {filters.term} {filters.academic_year}",
         {
             "school_name": "School",
@@ -100,6 +101,7 @@ def red_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
             "status": "Status",
             "evidence": "Evidence",
         },
+        links={"school_name": "page"},
     )
 
 

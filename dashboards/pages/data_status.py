@@ -10,8 +10,10 @@ import dash
 from dash import html
 
 from dashboards import data
-from dashboards.components import Table, exportable, notice, table
-from dashboards.filters import filters_from
+from dashboards.components import RETURN_LABELS, Table, exportable, notice, status_text, table
+from dashboards.filters import address, filters_from, school_address
+
+NEWEST_QUARANTINED = 100  # enough for a morning; the rest are a link away
 
 dash.register_page(__name__, path="/data", title="Data and refresh - sendwatch", name="Data")
 
@@ -26,16 +28,18 @@ def layout(**query: str) -> html.Div:
             ]
         )
     filters = filters_from(query, viewer)
-    term = f"{filters.academic_year}|{filters.term}"
+    shown = {"term": f"{filters.academic_year}|{filters.term}", "show": query.get("show", "")}
     last = data.last_run(viewer)
     return html.Div(
         [
             html.H1("Data and refresh"),
             *refresh_summary(data.refresh_status(viewer), last),
             html.H2(f"Returns for {filters.term} {filters.academic_year}"),
-            table(returns_table(viewer, {"term": term}), export="data-returns", term=term),
+            returns_counts(viewer, filters),
+            show_all_link(shown),
+            table(returns_table(viewer, shown), export="data-returns", **shown),
             html.H2("Quarantined files"),
-            table(quarantine_table(viewer, {}), export="data-quarantine"),
+            table(quarantine_table(viewer, shown), export="data-quarantine", **shown),
             html.H2("The last night's tests and quality gates"),
             run_checks_section(viewer, last),
         ]
@@ -112,12 +116,41 @@ def describe_age(age: timedelta) -> str:
     return f"{age.days} days ago"
 
 
+def returns_counts(viewer: data.Viewer, filters: data.Filters) -> html.P:
+    returns = data.return_status(viewer, filters.academic_year, filters.term)
+    counts = returns["return_status"].value_counts()
+    return html.P(
+        "; ".join(f"{status_text(s)}: {counts[s]}" for s in RETURN_LABELS if s in counts) + ".",
+        id="return-counts",
+    )
+
+
+def show_all_link(shown: dict[str, str]) -> html.P:
+    """By default the page lists what needs chasing; everything is a link away."""
+    if shown["show"] == "all":
+        return html.P(
+            html.A("Show only what needs chasing", href=address(shown, "/data", show=None))
+        )
+    return html.P(
+        html.A(
+            "Show every school's return and every quarantined file",
+            href=address({**shown, "show": "all"}, "/data"),
+        )
+    )
+
+
 @exportable("data-returns")
 def returns_table(viewer: data.Viewer, query: dict[str, str]) -> Table:
+    """Returns late, missing or not yet due (every return with show=all)."""
     filters = filters_from(query, viewer)
+    returns = data.return_status(viewer, filters.academic_year, filters.term)
+    every = query.get("show") == "all"
+    if not every:
+        returns = returns[returns["return_status"] != "on_time"]
+    which = "Every school's return" if every else "Returns not received on time"
     return Table(
-        data.return_status(viewer, filters.academic_year, filters.term),
-        f"Returns received, late and missing by school, {filters.term} {filters.academic_year}",
+        returns.assign(page=[school_address(urn, filters) for urn in returns["urn"]]),
+        f"{which}, {filters.term} {filters.academic_year}",
         {
             "school_name": "School",
             "urn": "URN",
@@ -125,14 +158,24 @@ def returns_table(viewer: data.Viewer, query: dict[str, str]) -> Table:
             "first_received_at": "First valid return",
             "deadline": "Deadline",
         },
+        links={"school_name": "page"},
     )
 
 
 @exportable("data-quarantine")
 def quarantine_table(viewer: data.Viewer, query: dict[str, str]) -> Table:
+    """The newest rejected files (every one with show=all)."""
+    every = query.get("show") == "all"
+    files = data.quarantined(viewer, None if every else NEWEST_QUARANTINED)
+    total = len(files) if every else data.quarantined_count(viewer)
+    which = (
+        "Every file"
+        if every or total <= len(files)
+        else f"The newest {len(files)} of {total} files"
+    )
     return Table(
-        data.quarantined(viewer),
-        "Files rejected, with the first reason",
+        files,
+        f"{which} rejected, with the first reason",
         {
             "file_name": "File",
             "urn": "URN",

@@ -13,7 +13,7 @@ from dash import dcc, html
 
 from dashboards import data
 from dashboards.components import STATUS_LABELS, notice, status_text
-from dashboards.filters import FILTER_KEYS, address, filters_from
+from dashboards.filters import FILTER_KEYS, address, filters_from, school_address
 
 dash.register_page(__name__, path="/", title="Overview - sendwatch", name="Overview")
 
@@ -184,11 +184,6 @@ def grid_rows(filters: data.Filters) -> tuple[list[dict], list[str]]:
         row.update({check: status_text(record.get(check)) for check in checks})
         rows.append(row)
     return rows, checks
-
-
-def school_address(urn: str, filters: data.Filters) -> str:
-    """A school's page for the term in view."""
-    return address({"term": f"{filters.academic_year}|{filters.term}"}, f"/school/{urn}")
 
 
 def grid(rows: list[dict], checks: list[str]) -> dag.AgGrid:
