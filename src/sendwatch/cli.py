@@ -23,6 +23,12 @@ class SendwatchError(click.ClickException):
         click.secho(f"sendwatch: {self.format_message()}", err=True, fg="red")
 
 
+class SendwatchUsageError(SendwatchError):
+    """The command was asked for something that cannot be: exit 2, as click's own."""
+
+    exit_code = 2
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """sendwatch: oversight of SEN support in mainstream schools, for local authorities.
@@ -75,34 +81,45 @@ def template(out: Path) -> None:
 @click.option(
     "--register",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Also check the URN against this register CSV.",
+    help="Also check URNs against this register CSV.",
 )
 def validate(files: tuple[Path, ...], register: Path | None) -> None:
-    """Check returns against the contract; exit 0 if all are valid, 1 if not."""
+    """Check returns and SENDIASS files against the contract.
+
+    Exit 0 if every file is valid, 1 if any is not, 2 for a usage error.
+    """
+    from sendwatch.contract.v1 import delivery_key
     from sendwatch.problems import summarise
     from sendwatch.register import read_register_urns
-    from sendwatch.validation import group_return_files, validate_return
+    from sendwatch.validation import check_delivery
 
     missing = [str(path) for path in files if not path.is_file()]
     if missing:
-        raise SendwatchError(f"no such file: {', '.join(missing)}")
+        raise SendwatchUsageError(f"no such file: {', '.join(missing)}")
     urns = read_register_urns(register) if register else None
-    returns, problems = group_return_files(files)
-    for problem in problems:
-        click.echo(f"REJECTED {problem}")
-    valid = 0
-    for files_of_return in returns:
-        result = validate_return(files_of_return, today=date.today(), register_urns=urns)
-        names = ", ".join(result.files)
+    limits = load_settings().limits
+    deliveries: dict[tuple[str, str], dict[str, Path]] = {}
+    for path in sorted(files):
+        deliveries.setdefault(delivery_key(path.name), {})[path.name] = path
+    rejected = 0
+    for (kind, _), contents in deliveries.items():
+        result = check_delivery(kind, contents, date.today(), urns, limits)
+        names = ", ".join(sorted(contents))
         if result.valid:
-            valid += 1
-            click.echo(f"VALID    {names}: {len(result.pupils)} pupils")
-        else:
-            click.echo(f"REJECTED {names}: {len(result.problems)} problem(s)")
-            for line in summarise(result.problems):
-                click.echo(f"  - {line}")
-    rejected = len(returns) - valid + len(problems)
-    click.echo(f"{valid} valid, {rejected} rejected.")
+            count = len(getattr(result, "pupils", None) or getattr(result, "rows", []))
+            click.echo(
+                f"VALID    {names}: {count} {'enquiries' if kind == 'enquiries' else 'pupils'}"
+            )
+            continue
+        rejected += 1
+        problems = result.problems
+        if len(problems) == 1:
+            click.echo(f"REJECTED {problems[0]}")
+            continue
+        click.echo(f"REJECTED {names}: {len(problems)} problem(s)")
+        for line in summarise(problems):
+            click.echo(f"  - {line}")
+    click.echo(f"{len(deliveries) - rejected} valid, {rejected} rejected.")
     sys.exit(1 if rejected else 0)
 
 

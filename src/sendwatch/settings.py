@@ -11,11 +11,37 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR_NAME = "sample"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one delivered file may make sendwatch do.
+
+    A return is a few hundred rows of a few dozen columns and a few hundred KB; these
+    defaults leave ample room for the largest school while keeping one file's cost
+    (time and memory) small whatever the file claims about itself. Each can be set
+    by an environment variable ``SENDWATCH_<NAME>`` or in ``sendwatch.toml``.
+    """
+
+    max_file_mb: float = 20.0  # a file larger than this is not read at all
+    max_inflated_mb: float = 50.0  # any one part of a workbook, once decompressed
+    max_ratio: int = 200  # decompressed / compressed size of a workbook part over 1 MB
+    max_rows: int = 10_000  # rows per sheet or CSV file
+    max_columns: int = 200  # columns per sheet or CSV file
+    settle_seconds: float = 5.0  # a file must stay unchanged this long before it is taken
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_inflated_bytes(self) -> int:
+        return int(self.max_inflated_mb * 1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -24,6 +50,7 @@ class Settings:
 
     home: Path
     register: Path
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def landing(self) -> Path:
@@ -85,4 +112,20 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         if register_value
         else home / SAMPLE_DIR_NAME / "register.csv"
     )
-    return Settings(home=home, register=register)
+    return Settings(home=home, register=register, limits=_limits(env, from_file))
+
+
+def _limits(env: dict[str, str], from_file: dict[str, str]) -> Limits:
+    values: dict[str, float | int] = {}
+    for limit in fields(Limits):
+        raw = env.get(f"SENDWATCH_{limit.name.upper()}") or from_file.get(limit.name)
+        if raw is None:
+            continue
+        try:
+            number = float(raw) if limit.type == "float" else int(raw)
+        except ValueError:
+            raise ValueError(f"the setting {limit.name} must be a number, not {raw!r}") from None
+        if number < 0:
+            raise ValueError(f"the setting {limit.name} cannot be negative")
+        values[limit.name] = number
+    return Limits(**values)

@@ -8,6 +8,7 @@ whole return: nothing half-loads.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from sendwatch import personal_data
 from sendwatch.contract.v1 import (
     CONTRACT,
     EARLIEST_DATE_YEAR,
@@ -25,13 +27,24 @@ from sendwatch.contract.v1 import (
     Kind,
     ReturnName,
     Sheet,
-    header_names_personal_data,
-    looks_like_personal_data,
+    delivery_key,
     parse_return_file_name,
 )
 from sendwatch.problems import Problem, column_letter
-from sendwatch.reading import RawSheet, UnreadableFile, read_csv, read_workbook
+from sendwatch.reading import (
+    RawSheet,
+    UnreadableFile,
+    normalise_header,
+    oversize,
+    read_csv,
+    read_workbook,
+)
+from sendwatch.settings import Limits
 from sendwatch.values import ValueProblem, cell_text, is_blank, read_value
+
+LOG = logging.getLogger(__name__)
+# Columns holding references: names and birth dates hide in these.
+REFERENCE_KINDS = (Kind.PUPIL_REF, Kind.REFERENCE)
 
 
 @dataclass
@@ -70,24 +83,74 @@ class ValidatedReturn:
 
 
 def group_return_files(paths: Iterable[Path]) -> tuple[list[ReturnFiles], list[Problem]]:
-    """Group files into returns by name; files that name no return are problems."""
-    returns: dict[tuple[str, str], ReturnFiles] = {}
+    """Group files into returns by name (as the nightly pipeline does, see
+    ``delivery_key``); files that name no return are problems."""
+    returns: dict[str, ReturnFiles] = {}
     problems: list[Problem] = []
     for path in sorted(paths):
+        kind, key = delivery_key(path.name)
         name = parse_return_file_name(path.name)
-        if name is None:
-            problems.append(
-                Problem(
-                    path.name,
-                    "file_name",
-                    "the file name is not <URN>_<YEAR>_<TERM>.xlsx or "
-                    "<URN>_<YEAR>_<TERM>_school.csv / _pupils.csv",
-                )
-            )
+        if kind != "return" or name is None:
+            problems.append(unknown_file(path.name))
             continue
-        group = returns.setdefault((name.return_key, name.file_format), ReturnFiles(name, {}))
+        group = returns.setdefault(key, ReturnFiles(name, {}))
         group.files[path.name] = path.read_bytes()
     return list(returns.values()), problems
+
+
+def unknown_file(file_name: str) -> Problem:
+    return Problem(
+        file_name,
+        "file_name",
+        "sendwatch does not know this file: returns are named <URN>_<YEAR>_<TERM>.xlsx "
+        "(or _school.csv and _pupils.csv), SENDIASS files sendiass_enquiries_<YYYY-MM>.csv",
+    )
+
+
+Checked = "ValidatedReturn | ValidatedEnquiries"
+
+
+def check_delivery(
+    kind: str,
+    files: dict[str, Path],
+    today: date,
+    register_urns: set[str] | None = None,
+    limits: Limits | None = None,
+) -> Checked:
+    """Judge one delivery (its files by name, and where their bytes are) on its own.
+
+    Whatever goes wrong while reading or checking it becomes a rejection of this
+    delivery (``internal_error`` if the fault is ours), never an exception: one bad
+    file must not stop a night or a ``validate``. A file over the size limit is
+    rejected without being read.
+    """
+    limits = limits or Limits()
+    names = sorted(files)
+    try:
+        oversized = [_too_large(name, files[name], limits) for name in names]
+        if any(oversized):
+            return ValidatedReturn(None, names, [p for p in oversized if p])
+        contents = {name: files[name].read_bytes() for name in names}
+        if kind == "enquiries":
+            ((file_name, data),) = contents.items()
+            return validate_enquiries(file_name, data, today, register_urns, limits)
+        name = parse_return_file_name(names[0]) if kind == "return" else None
+        if name is None:
+            return ValidatedReturn(None, names, [unknown_file(names[0])])
+        return validate_return(ReturnFiles(name, contents), today, register_urns, limits=limits)
+    except Exception as error:
+        LOG.exception("internal error while checking %s", ", ".join(names))
+        problem = Problem(
+            names[0],
+            "internal_error",
+            f"sendwatch failed while checking this file ({type(error).__name__})",
+        )
+        return ValidatedReturn(None, names, [problem])
+
+
+def _too_large(file_name: str, path: Path, limits: Limits) -> Problem | None:
+    message = oversize(path.stat().st_size, limits)
+    return Problem(file_name, "too_large", message) if message else None
 
 
 def validate_return(
@@ -95,15 +158,17 @@ def validate_return(
     today: date | None = None,
     register_urns: set[str] | None = None,
     contract: Contract = CONTRACT,
+    limits: Limits | None = None,
 ) -> ValidatedReturn:
     """Check one return against every rule of the contract."""
     today = today or date.today()
     result = ValidatedReturn(files.name, sorted(files.files))
-    sheets = _read_sheets(files, contract, result.problems)
+    sheets = _read_sheets(files, contract, result.problems, limits or Limits(), today)
     if sheets is None:
         return result
-    school_rows = _check_sheet(sheets[contract.sheet("school").name], contract.sheet("school"))
-    pupil_rows = _check_sheet(sheets[contract.sheet("pupils").name], contract.sheet("pupils"))
+    school_sheet, pupils_sheet = contract.sheet("school"), contract.sheet("pupils")
+    school_rows = _check_sheet(sheets[school_sheet.name], school_sheet, today)
+    pupil_rows = _check_sheet(sheets[pupils_sheet.name], pupils_sheet, today)
     for raw in sheets.values():
         result.problems.extend(raw.problems)
     if not result.problems:
@@ -138,9 +203,15 @@ class ValidatedEnquiries:
 
 
 def validate_enquiries(
-    file_name: str, data: bytes, today: date | None = None
+    file_name: str,
+    data: bytes,
+    today: date | None = None,
+    register_urns: set[str] | None = None,
+    limits: Limits | None = None,
 ) -> ValidatedEnquiries:
-    """Check a ``sendiass_enquiries_<YYYY-MM>.csv`` file against contract section 4."""
+    """Check a ``sendiass_enquiries_<YYYY-MM>.csv`` file against contract section 4:
+    every value, no personal data, each enquiry inside the file's month, each URN a
+    school on the register (or blank)."""
     today = today or date.today()
     match = ENQUIRIES_FILE_PATTERN.match(file_name)
     result = ValidatedEnquiries(file_name, match["month"] if match else "")
@@ -150,32 +221,62 @@ def validate_enquiries(
         )
         return result
     try:
-        raw = read_csv(file_name, data, ENQUIRIES_SHEET.name)
+        raw = read_csv(file_name, data, ENQUIRIES_SHEET.name, limits)
     except UnreadableFile as error:
-        result.problems.append(Problem(error.file_name, "unreadable_file", error.message))
+        result.problems.append(error.problem())
         return result
-    rows = _check_sheet(raw, ENQUIRIES_SHEET)
+    rows = _check_sheet(raw, ENQUIRIES_SHEET, today)
     result.problems.extend(raw.problems)
     for number, values in rows:
-        for column in ("received_date", "closed_date"):
-            value = values.get(column)
-            if value is not None and (value > today or value.year < EARLIEST_DATE_YEAR):
-                rule = "date_before_2000" if value.year < EARLIEST_DATE_YEAR else "date_in_future"
-                result.problems.append(
-                    Problem(
-                        file_name,
-                        rule,
-                        f"the date {value:%d/%m/%Y} cannot be right",
-                        sheet=raw.name,
-                        row=number,
-                        column=column,
-                        column_letter=column_letter(raw.headers.index(column)),
-                        value=cell_text(value),
-                    )
-                )
+        result.problems.extend(
+            _check_enquiry(raw, number, values, result.month, today, register_urns)
+        )
     if not result.problems:
         result.rows = [values for _, values in rows]
     return result
+
+
+def _check_enquiry(
+    raw: RawSheet,
+    number: int,
+    values: dict[str, Any],
+    month: str,
+    today: date,
+    register_urns: set[str] | None,
+) -> list[Problem]:
+    problems = []
+
+    def at(column: str, rule: str, message: str, value: Any = None) -> None:
+        problems.append(
+            Problem(
+                raw.file_name,
+                rule,
+                message,
+                sheet=raw.name,
+                row=number,
+                column=column,
+                column_letter=column_letter(raw.headers.index(column)),
+                value=cell_text(value) if value is not None else None,
+            )
+        )
+
+    for column in ("received_date", "closed_date"):
+        value = values.get(column)
+        if value is not None and (value > today or value.year < EARLIEST_DATE_YEAR):
+            rule = "date_before_2000" if value.year < EARLIEST_DATE_YEAR else "date_in_future"
+            at(column, rule, f"the date {value:%d/%m/%Y} cannot be right", value)
+    received = values.get("received_date")
+    if received is not None and f"{received:%Y-%m}" != month:
+        at(
+            "received_date",
+            "enquiry_month",
+            f"the enquiry was received on {received:%d/%m/%Y}, outside {month}",
+            received,
+        )
+    urn = values.get("urn")
+    if urn is not None and register_urns is not None and urn not in register_urns:
+        at("urn", "not_on_register", f"URN {urn} is not a school on the LA's register", urn)
+    return problems
 
 
 def _file_for(files: ReturnFiles, sheet: str) -> str:
@@ -185,7 +286,11 @@ def _file_for(files: ReturnFiles, sheet: str) -> str:
 
 
 def _read_sheets(
-    files: ReturnFiles, contract: Contract, problems: list[Problem]
+    files: ReturnFiles,
+    contract: Contract,
+    problems: list[Problem],
+    limits: Limits,
+    today: date,
 ) -> dict[str, RawSheet] | None:
     """The sheets of a return by name, or None (with problems) if unreadable."""
     wanted = [sheet.name for sheet in contract.sheets]
@@ -193,7 +298,15 @@ def _read_sheets(
     try:
         if files.name.file_format == "xlsx":
             file_name, data = next(iter(files.files.items()))
-            found = read_workbook(file_name, data)
+            found = read_workbook(
+                file_name,
+                data,
+                limits,
+                keep=wanted,
+                inspect_row=_inspector(file_name, wanted, today),
+            )
+            others = [raw for name, raw in found.items() if name not in wanted]
+            problems.extend(problem for raw in others for problem in raw.problems)
             missing = [name for name in wanted if name not in found]
             if missing:
                 problems.append(
@@ -219,29 +332,105 @@ def _read_sheets(
                         )
                     )
                     continue
-                sheets[name] = read_csv(file_name, files.files[file_name], name)
+                sheets[name] = read_csv(file_name, files.files[file_name], name, limits)
     except UnreadableFile as error:
-        problems.append(Problem(error.file_name, "unreadable_file", error.message))
+        problems.append(error.problem())
         return None
     return None if problems else sheets
 
 
-def _check_sheet(raw: RawSheet, sheet: Sheet) -> list[tuple[int, dict[str, Any]]]:
+def _inspector(file_name: str, contract_sheets: list[str], today: date):
+    """Look for personal data in the sheets the contract does not use (hidden ones too).
+
+    Contract sheets are checked cell by cell, knowing each column, in ``_read_row``.
+    """
+
+    def inspect(sheet: str, number: int, cells: list[Any]) -> list[Problem]:
+        if sheet in contract_sheets:
+            return []
+        found = []
+        named = set(personal_data.names_across_cells(cells))
+        for index, cell in enumerate(cells):
+            kind = _personal_kind(cell, None, today)
+            if kind is None and (index in named or index - 1 in named):
+                kind = personal_data.NAME
+            if kind is None and _short_heading_for_personal_data(cell):
+                kind = personal_data.HEADING
+            if kind is not None:
+                found.append(_personal_problem(file_name, sheet, number, index, None, kind))
+        return found
+
+    return inspect
+
+
+def _short_heading_for_personal_data(cell: Any) -> bool:
+    """ "DOB" or "First name" as a heading in a sheet outside the contract (a sentence
+    that mentions names, like the template's instructions, is not a heading)."""
+    return (
+        isinstance(cell, str)
+        and len(cell.split()) <= 3
+        and personal_data.header_names_personal_data(normalise_header(cell))
+    )
+
+
+def _personal_kind(cell: Any, column: Any, today: date) -> str | None:
+    """What personal data a raw cell holds, judged by its column's kind."""
+    if isinstance(cell, bool) or cell is None:
+        return None
+    if isinstance(cell, int | float):
+        return personal_data.in_number(cell)
+    if not isinstance(cell, str) or is_blank(cell):
+        return None
+    kind = getattr(column, "kind", None)
+    if kind in REFERENCE_KINDS:
+        return personal_data.in_reference(cell, today)
+    if kind is Kind.URL:
+        return personal_data.in_url(cell, today)
+    return personal_data.in_text(cell, today)
+
+
+def _personal_problem(
+    file_name: str, sheet: str, row: int, index: int, header: str | None, kind: str
+) -> Problem:
+    heading = kind == personal_data.HEADING
+    return Problem(
+        file_name,
+        "personal_data_column" if heading else "personal_data_value",
+        f"this {'cell' if heading else 'value'} looks like {kind}",
+        sheet=sheet,
+        row=row,
+        column=header or None,
+        column_letter=column_letter(index),
+        value=None,  # never repeated: the report says where and what kind, not what
+    )
+
+
+def _check_sheet(raw: RawSheet, sheet: Sheet, today: date) -> list[tuple[int, dict[str, Any]]]:
     """Check headings and cells; return (row number, values) for each row."""
     known = set(sheet.column_names)
-    personal = [h for h in raw.headers if h and h not in known and header_names_personal_data(h)]
     for index, header in enumerate(raw.headers):
-        if header in personal:
+        if header and header not in known and personal_data.header_names_personal_data(header):
             raw.problems.append(
                 Problem(
                     raw.file_name,
                     "personal_data_column",
-                    f"the column '{header}' looks like personal data (a name, date of birth, "
-                    "UPN, address or postcode)",
+                    "the column's heading names personal data (a name, date of birth, "
+                    "UPN, contact details, address or postcode)",
                     sheet=raw.name,
-                    row=1,
+                    row=raw.header_row,
                     column=header,
                     column_letter=column_letter(index),
+                )
+            )
+        elif header and header not in known and personal_data.in_text(header, today):
+            raw.problems.append(
+                _personal_problem(
+                    raw.file_name,
+                    raw.name,
+                    raw.header_row,
+                    index,
+                    None,
+                    personal_data.in_text(header, today) or "",
                 )
             )
         elif header and header not in known:
@@ -249,25 +438,27 @@ def _check_sheet(raw: RawSheet, sheet: Sheet) -> list[tuple[int, dict[str, Any]]
                 Problem(
                     raw.file_name,
                     "unknown_column",
-                    f"'{header}' is not a column of the return",
+                    f"'{header[:60]}' is not a column of the return",
                     sheet=raw.name,
-                    row=1,
-                    column=header,
+                    row=raw.header_row,
+                    column=header[:60],
                     column_letter=column_letter(index),
                 )
             )
-    for name in sheet.column_names:
-        if name not in raw.headers:
-            raw.problems.append(
-                Problem(
-                    raw.file_name,
-                    "missing_column",
-                    f"the column '{name}' is missing",
-                    sheet=raw.name,
-                    row=1,
-                    column=name,
-                )
+    missing = [name for name in sheet.column_names if name not in raw.headers]
+    if missing:  # one cause, one message: often the wrong sheet or separator
+        raw.problems.append(
+            Problem(
+                raw.file_name,
+                "missing_column",
+                f"the column '{missing[0]}' is missing"
+                if len(missing) == 1
+                else f"{len(missing)} columns are missing: {', '.join(missing)}",
+                sheet=raw.name,
+                row=raw.header_row,
+                column=missing[0] if len(missing) == 1 else None,
             )
+        )
     seen = [h for h in raw.headers if h]
     for header in sorted({h for h in seen if seen.count(h) > 1}):
         raw.problems.append(
@@ -276,12 +467,12 @@ def _check_sheet(raw: RawSheet, sheet: Sheet) -> list[tuple[int, dict[str, Any]]
                 "unknown_column",
                 f"the column '{header}' appears more than once",
                 sheet=raw.name,
-                row=1,
+                row=raw.header_row,
                 column=header,
             )
         )
     _check_row_count(raw, sheet)
-    return [(number, _read_row(raw, sheet, number, cells)) for number, cells in raw.rows]
+    return [(number, _read_row(raw, sheet, number, cells, today)) for number, cells in raw.rows]
 
 
 def _check_row_count(raw: RawSheet, sheet: Sheet) -> None:
@@ -295,42 +486,54 @@ def _check_row_count(raw: RawSheet, sheet: Sheet) -> None:
     raw.problems.append(Problem(raw.file_name, "row_count", message, sheet=raw.name))
 
 
-def _read_row(raw: RawSheet, sheet: Sheet, number: int, cells: list[Any]) -> dict[str, Any]:
+def _read_row(
+    raw: RawSheet, sheet: Sheet, number: int, cells: list[Any], today: date
+) -> dict[str, Any]:
+    """Read each cell for its column. A cell holding personal data is reported as such
+    (its kind, never its value), so no message repeats it.
+
+    Free-text columns (references, the web address) and columns outside the contract
+    are searched for personal data before anything else; a typed column (a date, a
+    number, a code) only when its value cannot be read, because a value it accepts
+    cannot hold any.
+    """
     values: dict[str, Any] = {}
+    named = set(personal_data.names_across_cells(cells))
+
+    def personal(index: int, header: str, kind: str | None) -> bool:
+        if kind is None and (index in named or index - 1 in named):
+            kind = personal_data.NAME
+        if kind is not None:
+            raw.problems.append(
+                _personal_problem(raw.file_name, raw.name, number, index, header, kind)
+            )
+        return kind is not None
+
     for index, header in enumerate(raw.headers):
         cell = cells[index]
-        if header in sheet.column_names:
-            column = sheet.column(header)
-            try:
-                values[header] = read_value(cell, column)
-            except ValueProblem as problem:
-                raw.problems.append(
-                    Problem(
-                        raw.file_name,
-                        problem.rule_id,
-                        problem.message,
-                        sheet=raw.name,
-                        row=number,
-                        column=header,
-                        column_letter=column_letter(index),
-                        value=cell_text(cell)[:80],
-                    )
+        column = sheet.column(header) if header in sheet.column_names else None
+        free_text = column is None or column.kind in (*REFERENCE_KINDS, Kind.URL)
+        if free_text and personal(index, header, _personal_kind(cell, column, today)):
+            continue
+        if column is None:
+            continue
+        try:
+            values[header] = read_value(cell, column)
+        except ValueProblem as problem:
+            if personal(index, header, _personal_kind(cell, None, today)):
+                continue
+            raw.problems.append(
+                Problem(
+                    raw.file_name,
+                    problem.rule_id,
+                    problem.message,
+                    sheet=raw.name,
+                    row=number,
+                    column=header,
+                    column_letter=column_letter(index),
+                    value=cell_text(cell)[:80],
                 )
-        if not is_blank(cell) and isinstance(cell, str):
-            kind = looks_like_personal_data(cell)
-            if kind:
-                raw.problems.append(
-                    Problem(
-                        raw.file_name,
-                        "personal_data_value",
-                        f"this value looks like {kind}",
-                        sheet=raw.name,
-                        row=number,
-                        column=header or None,
-                        column_letter=column_letter(index),
-                        value="(withheld: looks like personal data)",
-                    )
-                )
+            )
     return values
 
 
@@ -410,6 +613,18 @@ def _check_return(
                         f"the date {value:%d/%m/%Y} is after the census date {census:%d/%m/%Y}",
                         value,
                     )
+    roll = school["number_on_roll"]
+    if len(pupil_rows) > roll:
+        problems.append(
+            Problem(
+                pupils_sheet.file_name,
+                "pupils_exceed_roll",
+                f"the pupils sheet lists {len(pupil_rows):,} pupils but number_on_roll is "
+                f"{roll:,}: the SEN register cannot be larger than the school",
+                sheet=pupils_sheet.name,
+            )
+        )
+        return problems  # one cause: every row after it would only repeat it
     first_row: dict[str, int] = {}
     for number, values in pupil_rows:
         ref = values["pupil_ref"]

@@ -11,15 +11,13 @@ from pathlib import Path
 from sendwatch.contract.v1 import (
     CONTRACT,
     ENQUIRIES_COLUMNS,
-    PERSONAL_DATA_HEADER_WORDS,
-    POSTCODE_ALONE,
     REGISTER_COLUMNS,
-    UPN_PATTERN,
     VERSION,
     Column,
     Contract,
 )
-from sendwatch.settings import PROJECT_ROOT
+from sendwatch.personal_data import HEADER_WORDS
+from sendwatch.settings import PROJECT_ROOT, Limits
 
 DOCS_PAGE = PROJECT_ROOT / "docs" / f"contract-v{VERSION.split('.')[0]}.md"
 
@@ -33,6 +31,7 @@ def _table(columns: tuple[Column, ...]) -> list[str]:
 
 
 def render(contract: Contract = CONTRACT) -> str:
+    limits = Limits()
     lines = [
         f"# The school return, contract version {contract.version}",
         "",
@@ -67,10 +66,25 @@ def render(contract: Contract = CONTRACT) -> str:
         "## Personal data",
         "",
         "A heading is personal data when one of its words is one of: "
-        + ", ".join(f"`{w}`" for w in sorted(PERSONAL_DATA_HEADER_WORDS))
+        + ", ".join(f"`{w}`" for w in sorted(HEADER_WORDS))
         + ".",
-        f"A cell is personal data when it looks like a UPN (`{UPN_PATTERN.pattern}`) or a "
-        f"full UK postcode (`{POSTCODE_ALONE.pattern}`, or inside text with its space).",
+        "Every cell of every sheet (hidden sheets and sheets the contract does not use "
+        "included) and every heading is checked for: a name (a given name beside a surname, "
+        "in one cell, in a reference such as `Oliver_Smith_2015`, or in two cells side by "
+        "side, against the U.S. Census Bureau's 1990 given-name and surname lists), a date "
+        "of birth (a date within the last 25 years inside a reference), an NHS number "
+        "(10 digits with a valid modulus-11 check digit), a UPN (a letter and twelve "
+        "characters, any case), a UK postcode, an email address, a UK phone number. The "
+        "report names the place and the kind of data, never the value.",
+        "",
+        "## Limits",
+        "",
+        "A file is read only within limits the LA can set (`SENDWATCH_MAX_FILE_MB`, "
+        "`SENDWATCH_MAX_INFLATED_MB`, `SENDWATCH_MAX_RATIO`, `SENDWATCH_MAX_ROWS`, "
+        "`SENDWATCH_MAX_COLUMNS`); defaults: "
+        f"{limits.max_file_mb:g} MB a file, {limits.max_inflated_mb:g} MB for any part of "
+        f"a workbook once unpacked (and no more than {limits.max_ratio} times its packed "
+        f"size), {limits.max_rows:,} rows and {limits.max_columns} columns a sheet.",
         "",
         "## SENDIASS enquiries: `sendiass_enquiries_<YYYY-MM>.csv`",
         "",

@@ -471,8 +471,74 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "personal_data_value",
-        "No cell looks like a UPN or a full UK postcode",
-        "Replace the value with the school's own pseudonymous reference, and remove postcodes.",
+        "No cell, in any sheet, holds a name, a date of birth, an NHS number, a UPN, a "
+        "postcode, an email address or a phone number",
+        "Remove it: use the school's own pseudonymous reference, and no names, dates of "
+        "birth, contact details or addresses anywhere in the workbook, hidden sheets included.",
+    ),
+    Rule(
+        "pupils_exceed_roll",
+        "The pupils sheet has no more rows than number_on_roll",
+        "Check number_on_roll and that the pupils sheet lists only pupils on the SEN register.",
+    ),
+    Rule(
+        "too_large",
+        "The file is within sendwatch's size limits (size, unpacked size, rows, columns)",
+        "Send only the school and pupils sheets, with nothing below or to the right of the "
+        "data; a return is rarely more than 1 MB.",
+    ),
+    Rule(
+        "damaged_file",
+        "The workbook is complete and undamaged",
+        "Open the file in Excel; if it opens, save it again as a new .xlsx and send that.",
+    ),
+    Rule(
+        "macro_workbook",
+        "The workbook holds no macros",
+        "In Excel use File > Save As > Excel Workbook (*.xlsx), which removes the macros.",
+    ),
+    Rule(
+        "encrypted_workbook",
+        "The workbook is not protected with a password",
+        "Remove the password (File > Info > Protect Workbook > Encrypt with Password, "
+        "clear it), save, and send the file again.",
+    ),
+    Rule(
+        "old_excel_format",
+        "The workbook is an Excel .xlsx workbook, not an older or other format",
+        "Open it in Excel and use File > Save As > Excel Workbook (*.xlsx).",
+    ),
+    Rule(
+        "csv_encoding",
+        "A CSV file is text in UTF-8 or Windows-1252",
+        "In Excel use File > Save As > CSV UTF-8 (Comma delimited) (*.csv).",
+    ),
+    Rule(
+        "csv_delimiter",
+        "A CSV file is separated by commas",
+        "In Excel use File > Save As > CSV UTF-8 (Comma delimited) (*.csv); do not use a "
+        "semicolon or tab separated format.",
+    ),
+    Rule(
+        "two_formats",
+        "A school and term is sent once a night, as a workbook or as a CSV pair, not both",
+        "Send again only the version you want the LA to use: the workbook or the CSV pair.",
+    ),
+    Rule(
+        "enquiry_month",
+        "Every enquiry in sendiass_enquiries_<YYYY-MM>.csv was received in that month",
+        "Move the enquiry to the file of the month it was received in.",
+    ),
+    Rule(
+        "not_a_regular_file",
+        "What arrives in landing is a file, not a link, folder link or device",
+        "Copy the file itself into the landing folder; sendwatch does not follow links.",
+    ),
+    Rule(
+        "internal_error",
+        "sendwatch could check the file",
+        "The fault is sendwatch's, not the file's: the LA has been told. Nothing needs to "
+        "be sent again unless the LA asks.",
     ),
     Rule(
         "date_in_future",
@@ -481,7 +547,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "not_on_register",
-        "The URN is a school on the LA's register",
+        "The URN is a school on the LA's register (a blank URN is allowed in SENDIASS files)",
         "Check the URN; if it is right, ask the LA to add the school to its register.",
     ),
 )
@@ -527,62 +593,24 @@ def parse_return_file_name(file_name: str) -> ReturnName | None:
     )
 
 
+def delivery_key(file_name: str) -> tuple[str, str]:
+    """What a file is by its name, and the key of the delivery it belongs to:
+    ("return", "900123_2025-26_autumn.xlsx" or "..._autumn.csv" for both CSV files),
+    ("enquiries", its name), or ("unknown", its name)."""
+    name = parse_return_file_name(file_name)
+    if name is not None:
+        return "return", f"{name.return_key}.{name.file_format}"
+    if ENQUIRIES_FILE_PATTERN.match(file_name):
+        return "enquiries", file_name
+    return "unknown", file_name
+
+
 def return_file_names(urn: str, academic_year: str, term: str, file_format: str) -> list[str]:
     """The file name(s) a return of this school and term must have."""
     stem = f"{urn}_{academic_year}_{term}"
     if file_format == "xlsx":
         return [f"{stem}.xlsx"]
     return [f"{stem}_{sheet.name}.csv" for sheet in SHEETS]
-
-
-# --- personal data -------------------------------------------------------------
-
-# Header words that name personal data. Matched against whole words of the
-# normalised header, so "school_name" matches but "pupil_ref" does not.
-PERSONAL_DATA_HEADER_WORDS = frozenset(
-    {
-        "name",
-        "names",
-        "forename",
-        "forenames",
-        "firstname",
-        "surname",
-        "lastname",
-        "fullname",
-        "dob",
-        "birth",
-        "birthday",
-        "upn",
-        "address",
-        "postcode",
-    }
-)
-UPN_PATTERN = re.compile(r"^[A-Za-z]\d{12}$|^[A-Za-z]\d{11}[A-Za-z]$")
-# A postcode standing alone (spaces optional) or inside text (space required).
-POSTCODE_ALONE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2}$", re.IGNORECASE)
-POSTCODE_IN_TEXT = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE)
-
-
-def header_names_personal_data(normalised_header: str) -> bool:
-    words = set(normalised_header.split("_"))
-    joined = normalised_header.replace("_", "")
-    return bool(words & PERSONAL_DATA_HEADER_WORDS) or joined in {
-        "dateofbirth",
-        "postcode",
-        "firstname",
-        "lastname",
-        "surname",
-    }
-
-
-def looks_like_personal_data(text: str) -> str | None:
-    """Say what personal data a cell looks like, or None."""
-    stripped = text.strip()
-    if UPN_PATTERN.match(stripped):
-        return "a Unique Pupil Number (UPN)"
-    if POSTCODE_ALONE.match(stripped) or POSTCODE_IN_TEXT.search(stripped):
-        return "a UK postcode"
-    return None
 
 
 @dataclass(frozen=True)

@@ -393,7 +393,9 @@ class SchoolSimulation:
 
     def _identification_signal(self, result: TermReturn) -> None:
         """Real schools' SEN support rates sometimes sit far from the national one."""
-        roll = result.school["number_on_roll"]
+        # A school's SEN register cannot be larger than its roll (the validator rejects
+        # it); the calibration profiles of special schools come close.
+        roll = max(result.school["number_on_roll"], len(result.pupils))
         k_count = sum(row["sen_status"] == "K" for row in result.pupils)
         for _ in range(20):  # keep clear of band edges, where rounding could decide
             ratio = Fraction(k_count, roll) / Fraction(self.national_rate).limit_denominator(10**6)
