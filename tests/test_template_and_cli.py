@@ -109,7 +109,10 @@ def test_validate_reports_a_file_that_names_no_return(tmp_path: Path) -> None:
     stray = tmp_path / "returns final.xlsx"
     stray.write_bytes(b"x")
     result = run("validate", str(stray))
-    assert result.returncode == 1 and "REJECTED returns final.xlsx: sendwatch does not know this file" in result.stdout
+    assert (
+        result.returncode == 1
+        and "REJECTED returns final.xlsx: sendwatch does not know this file" in result.stdout
+    )
 
 
 def test_validate_checks_the_register_when_given(tmp_path: Path) -> None:

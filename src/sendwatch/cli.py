@@ -98,11 +98,11 @@ def validate(files: tuple[Path, ...], register: Path | None) -> None:
         raise SendwatchUsageError(f"no such file: {', '.join(missing)}")
     urns = read_register_urns(register) if register else None
     limits = load_settings().limits
-    deliveries: dict[tuple[str, str], dict[str, Path]] = {}
-    for path in sorted(files):
-        deliveries.setdefault(delivery_key(path.name), {})[path.name] = path
+    deliveries: dict[tuple[Path, str, str], dict[str, Path]] = {}
+    for path in sorted(files):  # grouped as the nightly pipeline groups landing
+        deliveries.setdefault((path.parent, *delivery_key(path.name)), {})[path.name] = path
     rejected = 0
-    for (kind, _), contents in deliveries.items():
+    for (_, kind, _), contents in deliveries.items():
         result = check_delivery(kind, contents, date.today(), urns, limits)
         names = ", ".join(sorted(contents))
         if result.valid:
@@ -135,7 +135,9 @@ def refresh() -> None:
     if not result.succeeded:
         failure = result.summary.get("failure") or {}
         raise SendwatchError(
-            f"the refresh failed at {failure.get('step', 'an unknown step')}: "
+            f"the refresh failed at {failure.get('step', 'an unknown step')}"
+            + (f" (handling {failure['file']})" if failure.get("file") else "")
+            + ": "
             f"{failure.get('error', result.state)}. The previous snapshot is still served."
         )
 
@@ -148,6 +150,11 @@ def _print_summary(summary: dict) -> None:
         click.echo(f"  published          {summary['published']}")
     for rejected in (summary.get("rejected") or [])[:20]:
         click.echo(f"  REJECTED {', '.join(rejected['files'])}: {rejected['first_error']}")
+    for refused in (summary.get("refused") or [])[:20]:
+        click.echo(f"  REFUSED  {refused}")
+    waiting = summary.get("waiting") or []
+    if waiting:
+        click.echo(f"  {len(waiting)} file(s) still arriving, left for the next night")
 
 
 @cli.group()

@@ -422,16 +422,10 @@ def _check_sheet(raw: RawSheet, sheet: Sheet, today: date) -> list[tuple[int, di
                     column_letter=column_letter(index),
                 )
             )
-        elif header and header not in known and personal_data.in_text(header, today):
+        elif header and header not in known and personal_data.in_heading(header):
+            kind = personal_data.in_heading(header) or ""
             raw.problems.append(
-                _personal_problem(
-                    raw.file_name,
-                    raw.name,
-                    raw.header_row,
-                    index,
-                    None,
-                    personal_data.in_text(header, today) or "",
-                )
+                _personal_problem(raw.file_name, raw.name, raw.header_row, index, None, kind)
             )
         elif header and header not in known:
             raw.problems.append(

@@ -102,6 +102,18 @@ def words_of(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+def reference_words(text: str) -> list[str]:
+    """Words of a reference: in each part (split at ``_``, ``-``, spaces ...) only the
+    letters before its first digit, so ``HartleyAmelia09042016`` gives two words but a
+    random code such as ``ada9dea1`` gives one."""
+    words: list[str] = []
+    for part in re.split(r"[^A-Za-z0-9]+", text):
+        leading = re.match(r"[A-Za-z]+", part)
+        if leading:
+            words.extend(words_of(leading[0]))
+    return words
+
+
 def is_given_name(word: str) -> bool:
     return word.lower() in given_names()
 
@@ -196,14 +208,21 @@ def in_text(text: str, today: date) -> str | None:
     return None
 
 
+def in_heading(normalised_header: str) -> str | None:
+    """A heading, already lower-cased: a name in it counts whatever its case."""
+    found = _identifiers(normalised_header.replace("_", " "))
+    if found:
+        return found
+    return NAME if has_name(words_of(normalised_header)) else None
+
+
 def in_reference(text: str, today: date) -> str | None:
     """A pupil or enquiry reference: names and birth dates hide in these
     (``Oliver_Smith_2015-03-14``)."""
     found = _identifiers(text, phones=False)
     if found:
         return found
-    words = words_of(text)
-    if has_name(words):
+    if has_name(reference_words(text)):
         return NAME
     if _plausible_birth_date(text, today):
         return DATE_OF_BIRTH

@@ -14,6 +14,7 @@ summarise -> summary.json, runs/history.jsonl
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import json
@@ -33,7 +34,12 @@ import pandas as pd
 
 from sendwatch.contract.v1 import CONTRACT, ENQUIRIES_SHEET, VERSION, parse_return_file_name
 from sendwatch.pipeline import gates
-from sendwatch.pipeline.landing import Delivery, group_deliveries, landed_files
+from sendwatch.pipeline.landing import (
+    Delivery,
+    group_deliveries,
+    still_as_taken,
+    survey_landing,
+)
 from sendwatch.pipeline.publish import publish_snapshot
 from sendwatch.pipeline.warehouse import (
     RAW_TABLES,
@@ -44,11 +50,15 @@ from sendwatch.pipeline.warehouse import (
 from sendwatch.problems import Problem, summarise
 from sendwatch.register import read_register
 from sendwatch.settings import PROJECT_ROOT, Settings
-from sendwatch.validation import ReturnFiles, validate_enquiries, validate_return
+from sendwatch.validation import check_delivery
 
 Step = TypeVar("Step", bound=Callable[..., Any])
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 MART_TABLES = ("fct_submissions", "fct_return_status", "fct_duty_checks")
+
+
+# The file a step is handling, so that a failed night says which (failed.json).
+HANDLING: contextvars.ContextVar[str | None] = contextvars.ContextVar("handling", default=None)
 
 
 def run_folder(settings: Settings, run_id: str) -> Path:
@@ -71,15 +81,22 @@ def recorded(step: Step) -> Step:
     @functools.wraps(step)
     def wrapper(settings: Settings, run_id: str, *args: Any, **kwargs: Any) -> Any:
         folder = run_folder(settings, run_id)
+        token = HANDLING.set(None)
         try:
             return step(settings, run_id, *args, **kwargs)
         except Exception as error:
             folder.mkdir(parents=True, exist_ok=True)
             _write_json(
                 folder / "failed.json",
-                {"step": step.__name__, "error": f"{type(error).__name__}: {error}"},
+                {
+                    "step": step.__name__,
+                    "file": HANDLING.get(),
+                    "error": f"{type(error).__name__}: {error}",
+                },
             )
             raise
+        finally:
+            HANDLING.reset(token)
 
     return wrapper  # type: ignore[return-value]
 
@@ -95,17 +112,24 @@ def discover(settings: Settings, run_id: str) -> dict[str, int]:
     if folder.exists():
         shutil.rmtree(folder)  # a retried night starts its folder again
     folder.mkdir(parents=True)
-    files = landed_files(settings.landing)
-    deliveries = group_deliveries(files)
+    found = survey_landing(settings.landing, folder / "files", settings.limits.settle_seconds)
+    deliveries = group_deliveries(found.files)
     _write_json(
         folder / "manifest.json",
         {
             "run_id": run_id,
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "deliveries": [delivery.as_dict() for delivery in deliveries],
+            "refused": [asdict(entry) for entry in found.refused],
+            "waiting": found.waiting,
         },
     )
-    return {"files": len(files), "deliveries": len(deliveries)}
+    return {
+        "files": len(found.files),
+        "deliveries": len(deliveries),
+        "refused": len(found.refused),
+        "waiting": len(found.waiting),
+    }
 
 
 # --- validate ---------------------------------------------------------------------
@@ -122,11 +146,17 @@ def validate(settings: Settings, run_id: str) -> dict[str, int]:
     outcomes: list[dict[str, Any]] = []
     staged: dict[str, list[pd.DataFrame]] = {"school": [], "pupils": [], "enquiries": []}
     seen_tonight: set[str] = set()
-    for data in manifest["deliveries"]:
-        delivery = Delivery.from_dict(data)
-        outcome = _judge(settings, delivery, seen, seen_tonight, register_urns, staged)
+    deliveries = [Delivery.from_dict(data) for data in manifest["deliveries"]]
+    both_formats = _sent_in_two_formats(deliveries)
+    for delivery in deliveries:
+        HANDLING.set(", ".join(f.path for f in delivery.files))
+        outcome = _judge(settings, run_id, delivery, seen, seen_tonight, register_urns, staged)
+        if outcome["outcome"] == "loaded" and delivery.key in both_formats:
+            outcome = _verdict(outcome, [_two_formats(delivery, both_formats)])
+            _unstage(staged, outcome["submission_id"])
         outcomes.append(outcome)
         seen_tonight.update(f.sha256 for f in delivery.files)
+    HANDLING.set(None)
     _write_json(folder / "gates_returns.json", _gate_returns(staged, outcomes))
     staged_path = folder / "staged.duckdb"
     staged_path.unlink(missing_ok=True)
@@ -145,8 +175,37 @@ def _submission_id(delivery: Delivery) -> str:
     return hashlib.sha256(joined.encode()).hexdigest()[:20]
 
 
+def _sent_in_two_formats(deliveries: list[Delivery]) -> dict[str, list[Delivery]]:
+    """Return keys (school, year, term) sent tonight both as a workbook and as CSV."""
+    by_key: dict[str, list[Delivery]] = {}
+    for delivery in deliveries:
+        if delivery.kind == "return":
+            by_key.setdefault(delivery.key, []).append(delivery)
+    formats = {
+        key: {Path(f.file_name).suffix.lower() for d in group for f in d.files}
+        for key, group in by_key.items()
+    }
+    return {key: by_key[key] for key, found in formats.items() if len(found) > 1}
+
+
+def _two_formats(delivery: Delivery, both_formats: dict[str, list[Delivery]]) -> Problem:
+    names = [", ".join(f.path for f in d.files) for d in both_formats[delivery.key]]
+    return Problem(
+        delivery.files[0].file_name,
+        "two_formats",
+        f"the return for {delivery.key} arrived tonight as a workbook and as CSV files "
+        f"({'; '.join(names)}), so sendwatch cannot tell which one the school meant",
+    )
+
+
+def _unstage(staged: dict[str, list[pd.DataFrame]], submission_id: str) -> None:
+    for sheet_name, frames in staged.items():
+        staged[sheet_name] = [f for f in frames if f.attrs["submission_id"] != submission_id]
+
+
 def _judge(
     settings: Settings,
+    run_id: str,
     delivery: Delivery,
     seen: dict[str, set[str]],
     seen_tonight: set[str],
@@ -165,37 +224,22 @@ def _judge(
     if all(f.sha256 in seen or f.sha256 in seen_tonight for f in delivery.files):
         return {**outcome, "outcome": "duplicate"}
     received = datetime.fromisoformat(delivery.received_at).date()
-    contents = {f.file_name: (settings.landing / f.path).read_bytes() for f in delivery.files}
-    if delivery.kind == "enquiries":
-        ((file_name, data),) = contents.items()
-        checked = validate_enquiries(file_name, data, today=received)
-        if checked.valid:
-            frame = pd.DataFrame(checked.rows, columns=list(ENQUIRIES_SHEET.column_names))
-            frame.insert(0, "row_number", range(2, len(frame) + 2))
-            staged["enquiries"].append(_with_key(frame, outcome, delivery.files[0]))
-        return _verdict(outcome, checked.problems)
-    if delivery.kind == "unknown":
-        problem = Problem(
-            delivery.files[0].file_name,
-            "file_name",
-            "sendwatch does not know this file: returns are named <URN>_<YEAR>_<TERM>.xlsx "
-            "(or _school.csv and _pupils.csv), SENDIASS files sendiass_enquiries_<YYYY-MM>.csv",
-        )
-        return _verdict(outcome, [problem])
-    name = parse_return_file_name(delivery.files[0].file_name)
-    assert name is not None
-    result = validate_return(
-        ReturnFiles(name, contents), today=received, register_urns=register_urns
-    )
-    if result.valid:
+    copies = run_folder(settings, run_id) / "files"
+    files = {f.file_name: copies / f.sha256 for f in delivery.files}
+    checked = check_delivery(delivery.kind, files, received, register_urns, settings.limits)
+    if checked.valid and delivery.kind == "enquiries":
+        frame = pd.DataFrame(checked.rows, columns=list(ENQUIRIES_SHEET.column_names))
+        frame.insert(0, "row_number", range(2, len(frame) + 2))
+        staged["enquiries"].append(_with_key(frame, outcome, delivery.files[0]))
+    elif checked.valid:
         by_sheet = {sheet: _file_of(delivery, sheet) for sheet in ("school", "pupils")}
-        school = result.school_frame()
+        school = checked.school_frame()
         school.insert(0, "row_number", 2)
         staged["school"].append(_with_key(school, outcome, by_sheet["school"]))
-        pupils = result.pupils_frame()
-        pupils.insert(0, "row_number", result.pupil_row_numbers)
+        pupils = checked.pupils_frame()
+        pupils.insert(0, "row_number", checked.pupil_row_numbers)
         staged["pupils"].append(_with_key(pupils, outcome, by_sheet["pupils"]))
-    return _verdict(outcome, result.problems)
+    return _verdict(outcome, checked.problems)
 
 
 def _file_of(delivery: Delivery, sheet: str):
@@ -516,24 +560,69 @@ def publish(settings: Settings, run_id: str) -> dict[str, Any]:
     stamp = published_at.strftime("%Y%m%dT%H%M%S")
     snapshot = publish_snapshot(settings, built, f"sendwatch-{stamp}-{folder.name}"[:120])
     os.replace(built, settings.warehouse)
-    _file_away(settings, outcomes)
+    _file_away(settings, run_id, outcomes)
+    _file_away_refused(settings, manifest.get("refused", []), manifest["started_at"])
     _write_json(folder / "published.json", {"snapshot": snapshot.name, "at": published_at})
     return {"snapshot": snapshot.name, **counts}
 
 
-def _file_away(settings: Settings, outcomes: list[dict[str, Any]]) -> None:
-    """Move each processed file to archive/ or, with its report, to quarantine/."""
+def _file_away(settings: Settings, run_id: str, outcomes: list[dict[str, Any]]) -> None:
+    """Keep each processed file in archive/ or, with its report, in quarantine/.
+
+    What is kept is the night's copy, the very bytes that were hashed and checked;
+    the landing file is removed only if it is still the one discover took (a file
+    changed since is left for the next night).
+    """
+    copies = run_folder(settings, run_id) / "files"
     for outcome in outcomes:
         rejected = outcome["outcome"] == "rejected"
         target_root = settings.quarantine if rejected else settings.archive
         for landed in outcome["files"]:
+            HANDLING.set(landed["path"])
             source = settings.landing / landed["path"]
             target = target_root / landed["path"]
             target.parent.mkdir(parents=True, exist_ok=True)
-            if source.exists():
+            copy = copies / landed["sha256"]
+            if copy.exists():
+                partial = target.with_name(target.name + ".partial")
+                shutil.copyfile(copy, partial)
+                os.replace(partial, target)
+                if still_as_taken(source, landed):
+                    source.unlink()
+            elif still_as_taken(source, landed):
                 os.replace(source, target)
             if rejected:
                 _write_report(target, outcome)
+    HANDLING.set(None)
+
+
+def _file_away_refused(settings: Settings, refused: list[dict[str, str]], at: str) -> None:
+    """Move links and other non-files out of landing (never following them), with a report."""
+    for entry in refused:
+        HANDLING.set(entry["path"])
+        source = settings.landing / entry["path"]
+        target = settings.quarantine / entry["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink() or source.exists():
+            os.replace(source, target)  # renames the link itself, not what it points to
+        problem = _refusal(entry)
+        outcome = {
+            "files": [{"file_name": Path(entry["path"]).name, "path": entry["path"]}],
+            "received_at": at,
+            "outcome": "rejected",
+            "problems": [problem.as_dict()],
+            "first_error": str(problem),
+        }
+        _write_report(target, outcome)
+    HANDLING.set(None)
+
+
+def _refusal(entry: dict[str, str]) -> Problem:
+    return Problem(
+        Path(entry["path"]).name,
+        "not_a_regular_file",
+        f"this is {entry['reason']}, not a file: sendwatch did not read it",
+    )
 
 
 def _write_report(target: Path, outcome: dict[str, Any]) -> None:
@@ -566,6 +655,10 @@ def summarise_run(settings: Settings, run_id: str) -> dict[str, Any]:
         summary["failure"] = (
             _read_json(folder / "failed.json") if (folder / "failed.json").exists() else None
         )
+    if (folder / "manifest.json").exists():
+        manifest = _read_json(folder / "manifest.json")
+        summary["refused"] = [str(_refusal(entry)) for entry in manifest.get("refused", [])]
+        summary["waiting"] = manifest.get("waiting", [])
     if (folder / "outcomes.json").exists():
         outcomes = _read_json(folder / "outcomes.json")
         summary["deliveries"] = dict(Counter(o["outcome"] for o in outcomes))

@@ -114,7 +114,11 @@ def processed_files(warehouse: Path) -> dict[str, set[str]]:
         tables = {row[0] for row in connection.execute("show tables").fetchall()}
         if "raw_submissions" not in tables:
             return {}
-        rows = connection.execute("select distinct sha256, landing_path from raw_submissions")
+        # A file we failed to check (our fault) is judged again when it is sent again.
+        rows = connection.execute(
+            "select distinct sha256, landing_path from raw_submissions "
+            "where coalesce(first_error, '') not like '%[rule internal_error]%'"
+        )
         seen: dict[str, set[str]] = {}
         for sha256, landing_path in rows.fetchall():
             seen.setdefault(sha256, set()).add(landing_path)
