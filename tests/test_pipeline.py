@@ -294,7 +294,7 @@ def _with_formula() -> bytes:
 
 
 def _csv_bad_returns() -> dict[str, bytes]:
-    """A CSV return whose pupils file has a 10,000-column row and an injection string."""
+    """A CSV return whose pupils file has a 10,000-column row, then an injection string."""
     school = school_row(urn="900004", academic_year="2025-26", term="spring",
                         census_date=datetime(2026, 1, 15).date())  # fmt: skip
     pupils = [pupil_row(1), pupil_row(2, primary_need='=HYPERLINK("http://x.example","y")')]
@@ -343,7 +343,8 @@ def test_bad_files_are_quarantined_with_the_place_and_nothing_half_loads(third_n
     for name, place in expected_places.items():
         assert place in reports[name], (name, reports.get(name))
         assert (quarantine / name).read_bytes() == bad[name]
-    assert "=HYPERLINK" in reports["900004_2025-26_spring_pupils.csv"]
+    # reading stops at the first row past the column limit: one cause, one message
+    assert "at most 200 columns [rule too_large]" in reports["900004_2025-26_spring_pupils.csv"]
     half_loaded = night.query(
         "select count(*) from raw_school_returns where urn in ('900001', '900002', '900003', "
         "'900004') and academic_year = '2025-26' and term = 'spring' and run_id = ("
