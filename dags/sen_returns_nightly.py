@@ -4,29 +4,32 @@
 Every night at 02:00 (Europe/London) this DAG takes what schools and SENDIASS
 have sent to the landing folder and publishes a new warehouse snapshot:
 
+0. **recover**: finish a night that committed its publish but was cut short;
 1. **discover** the files in `$SENDWATCH_HOME/landing/` and group them into returns;
 2. **validate** each return with the contract's rules and the Great Expectations
    suites in `expectations/`, staging the valid rows with their lineage;
 3. **build** a copy of the warehouse with tonight's rows, then `dbt build`;
 4. **check** the marts with the Great Expectations checkpoint;
-5. **publish** the snapshot (an atomic swap), then move each file to `archive/`,
-   or to `quarantine/` beside a report a school business manager can act on;
+5. **publish**: write the snapshot and a journal of every file's place (the commit
+   point), then swap the snapshot in and keep each file in `archive/`, or in
+   `quarantine/` beside a report a school business manager can act on; a retry or
+   the next night's **recover** finishes an unfinished journal;
 6. **summarise** the night, whether it succeeded or not.
 
-A failed night publishes nothing and moves nothing: yesterday's snapshot keeps
+An empty landing folder skips to the summary ("no new files"). A failed night
+publishes nothing and moves nothing: yesterday's snapshot keeps
 serving and `runs/<run>/failed.json` says which step failed and why. The logic
 lives in `sendwatch.pipeline.nightly` and in dbt; this file only wires it up.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import dag, get_current_context, task
 
 # File moves and the published folder can meet passing faults (a share, a full disk).
-FILE_RETRIES = {"retries": 2, "retry_delay": timedelta(minutes=5)}
+# The delay between tries is Airflow's own setting, [core] default_task_retry_delay.
+FILE_RETRIES = {"retries": 2}
 
 
 def _run() -> tuple[object, str]:
@@ -48,10 +51,24 @@ def _run() -> tuple[object, str]:
 )
 def sen_returns_nightly() -> None:
     @task(**FILE_RETRIES)
-    def discover() -> dict:
+    def recover() -> dict:
+        """Finish a night that committed its publish but was cut short."""
+        from sendwatch.pipeline import nightly
+
+        return nightly.recover(*_run())
+
+    @task(**FILE_RETRIES)
+    def discover(recovered: dict) -> dict:
         from sendwatch.pipeline import nightly
 
         return nightly.discover(*_run())
+
+    @task.short_circuit(ignore_downstream_trigger_rules=False)
+    def anything_new(found: dict) -> bool:
+        """An empty landing folder publishes nothing: the snapshot served stays."""
+        from sendwatch.pipeline import nightly
+
+        return nightly.has_new_files(*_run())
 
     @task
     def validate(found: dict) -> dict:
@@ -84,7 +101,11 @@ def sen_returns_nightly() -> None:
 
         return nightly.summarise_run(*_run())
 
-    publish(check(build(validate(discover())))) >> summarise()
+    found = discover(recover())
+    gate = anything_new(found)
+    validated = validate(found)
+    gate >> validated
+    publish(check(build(validated))) >> summarise()
 
 
 sen_returns_nightly()

@@ -247,8 +247,8 @@ def school_checks(viewer: Viewer, urn: str) -> pd.DataFrame:
 
 def school_submissions(viewer: Viewer, urn: str) -> pd.DataFrame:
     return _query(
-        "select file_name, academic_year, term, received_at, outcome, in_force, first_error "
-        "from fct_submissions where urn = ? order by received_at desc",
+        "select file_name, academic_year, term, received_at, receipt, in_force, first_error, "
+        "stored_path from fct_submissions where urn = ? order by received_at desc",
         [urn],
     )
 

@@ -228,31 +228,44 @@ def test_the_night_publishes_and_loads_exactly_the_valid_returns(hostile_night) 
     assert outcomes["both_formats/900399_2025-26_autumn.xlsx"] == "rejected"
 
 
+def _kept(home: Path) -> dict[str, Path]:
+    """Where each file is kept, by its landing path."""
+    with duckdb.connect(str(_snapshot(home)), read_only=True) as connection:
+        rows = connection.execute("select landing_path, stored_path from fct_submissions")
+        return {landing: home / stored for landing, stored in rows.fetchall()}
+
+
+def _report(place: Path, suffix: str = ".report.json") -> Path:
+    return place.with_name(place.name + suffix)
+
+
 def test_every_hostile_file_is_quarantined_with_its_reason(hostile_night) -> None:
     home, _ = hostile_night
-    quarantine = home / "quarantine"
+    kept = _kept(home)
     for case in CASES:
-        report = quarantine / case.id / (next(iter(case.files)) + ".report.json")
-        problems = json.loads(report.read_text())["problems"]
+        first = kept[f"{case.id}/{next(iter(case.files))}"]
+        assert first.is_relative_to(home / "quarantine")
+        problems = json.loads(_report(first).read_text())["problems"]
         assert case.rule in {p["rule_id"] for p in problems}, case.id
         for name, data in case.files.items():
-            assert (quarantine / case.id / name).read_bytes() == data  # byte for byte
-    two = json.loads((quarantine / "both_formats" / "900399_2025-26_autumn.xlsx.report.json")
-                     .read_text())  # fmt: skip
+            assert kept[f"{case.id}/{name}"].read_bytes() == data  # byte for byte
+    two = json.loads(_report(kept["both_formats/900399_2025-26_autumn.xlsx"]).read_text())
     assert [p["rule_id"] for p in two["problems"]] == ["two_formats"]
 
 
 def test_landing_hygiene(hostile_night) -> None:
     home, result = hostile_night
-    quarantine, landing = home / "quarantine" / "hygiene", home / "landing" / "hygiene"
-    link = quarantine / "900402_2025-26_autumn.xlsx"
+    landing = home / "landing" / "hygiene"
+    (refused,) = (home / "quarantine").glob("*/*-refused")
+    link = refused / "hygiene" / "900402_2025-26_autumn.xlsx"
     assert link.is_symlink()  # the link was moved, its target never read
-    report = (quarantine / "900402_2025-26_autumn.xlsx.report.txt").read_text()
+    report = _report(link, ".report.txt").read_text()
     assert "not_a_regular_file" in report and "symbolic link" in report
-    assert (quarantine / "a_pipe.report.txt").exists()
+    assert _report(refused / "hygiene" / "a_pipe", ".report.txt").exists()
     assert (landing / "900401_2025-26_summer.xlsx.filepart").exists()  # left alone
+    kept = _kept(home)
     for name in (".hidden_return.xlsx", "..\\..\\escape.xlsx"):
-        assert "rule file_name" in (quarantine / f"{name}.report.txt").read_text()
+        assert "rule file_name" in _report(kept[f"hygiene/{name}"], ".report.txt").read_text()
     assert "REFUSED" in result.stdout and "still arriving" in result.stdout
 
 

@@ -46,9 +46,9 @@ class Night:
         pointer = (self.home / "published" / "CURRENT").read_text().strip()
         return self.home / "published" / pointer
 
-    def query(self, sql: str) -> list[tuple]:
+    def query(self, sql: str, parameters: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.snapshot()), read_only=True) as connection:
-            return connection.execute(sql).fetchall()
+            return connection.execute(sql, parameters or []).fetchall()
 
 
 def refresh(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -129,7 +129,8 @@ def test_the_dag_imports_with_no_errors(first_night: Night) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "sen_returns_nightly" in result.stdout
-    assert "['build', 'check', 'discover', 'publish', 'summarise', 'validate']" in result.stdout
+    tasks = "['anything_new', 'build', 'check', 'discover', 'publish', 'recover', 'summarise', "
+    assert tasks + "'validate']" in result.stdout
     assert "0 2 * * * Europe/London" in result.stdout
     assert "catchup False docs # SEN returns, nightly" in result.stdout
     assert "'discover': 2" in result.stdout and "'publish': 2" in result.stdout
@@ -156,19 +157,32 @@ def test_first_night_loads_exactly_the_valid_returns(first_night: Night) -> None
     )) == in_force  # fmt: skip
 
 
+def stored(night: Night, landing_path: str) -> Path:
+    """Where the newest file received at ``landing_path`` is kept."""
+    rows = night.query(
+        "select stored_path from fct_submissions where landing_path = ? "
+        "order by received_at desc, processed_at desc limit 1",
+        [landing_path],
+    )
+    assert rows, landing_path
+    return night.home / rows[0][0]
+
+
 def test_first_night_quarantines_exactly_the_planted_invalid_returns(first_night: Night) -> None:
     rejected = read_csv(first_night.sample / "ground_truth" / "rejected_returns.csv")
     deliveries = read_csv(first_night.sample / "ground_truth" / "deliveries.csv")
     expected = {r["path"].removeprefix("landing/") for r in deliveries
                 if r["expected_outcome"] == "rejected"}  # fmt: skip
-    quarantine = first_night.home / "quarantine"
-    kept = {p.relative_to(quarantine).as_posix() for p in quarantine.rglob("*")
-            if p.is_file() and ".report." not in p.name}  # fmt: skip
+    kept = {landing for (landing,) in first_night.query(
+        "select landing_path from fct_submissions where receipt = 'rejected'")}  # fmt: skip
     assert kept == expected and len({r["file_names"] for r in rejected}) == len(rejected)
+    quarantine = first_night.home / "quarantine"
     for relative in kept:  # byte for byte, with a report beside it naming the place
         original = first_night.sample / "landing" / relative
-        assert (quarantine / relative).read_bytes() == original.read_bytes()
-        report = (quarantine / (relative + ".report.txt")).read_text()
+        place = stored(first_night, relative)
+        assert place.is_relative_to(quarantine)
+        assert place.read_bytes() == original.read_bytes()
+        report = place.with_name(place.name + ".report.txt").read_text()
         assert "Nothing from it was loaded" in report and "row" in report
     rejected_urns = first_night.query(
         "select count(*) from raw_school_returns s join raw_submissions r "
@@ -180,11 +194,12 @@ def test_first_night_quarantines_exactly_the_planted_invalid_returns(first_night
 def test_first_night_archives_everything_else_and_empties_landing(first_night: Night) -> None:
     landing = tree(first_night.home / "landing")
     assert landing == {}
-    archived = tree(first_night.home / "archive")
     originals = tree(first_night.sample / "landing")
-    assert {k: v for k, v in originals.items() if k in archived} == archived
-    assert len(archived) + len([p for p in tree(first_night.home / "quarantine")
-                                if ".report." not in p]) == len(originals)  # fmt: skip
+    for relative, data in originals.items():
+        assert stored(first_night, relative).read_bytes() == data
+    archived = [p for p in tree(first_night.home / "archive")]
+    quarantined = [p for p in tree(first_night.home / "quarantine") if ".report." not in p]
+    assert len(archived) + len(quarantined) == len(originals)
 
 
 def test_every_row_carries_its_lineage(first_night: Night) -> None:
@@ -228,10 +243,12 @@ def test_export_submissions_one_row_per_file(first_night: Night, tmp_path: Path)
     with out.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["file_name", "sha256", "urn", "academic_year", "term",
-                             "received_at", "outcome", "in_force", "first_error"]  # fmt: skip
+                             "received_at", "receipt", "in_force", "first_error",
+                             "landing_path", "stored_path"]  # fmt: skip
     assert len(rows) == len(tree(first_night.sample / "landing"))
-    assert {r["outcome"] for r in rows} == {"loaded", "rejected"}
-    assert all(r["first_error"] for r in rows if r["outcome"] == "rejected")
+    assert {r["receipt"] for r in rows} == {"loaded", "superseded", "rejected"}
+    assert all(r["first_error"] for r in rows if r["receipt"] == "rejected")
+    assert all((first_night.home / r["stored_path"]).is_file() for r in rows)
 
 
 # --- night two: nothing new ---------------------------------------------------------
@@ -309,9 +326,8 @@ def _csv_bad_returns() -> dict[str, bytes]:
 def test_a_redelivery_is_a_duplicate_and_loads_once(third_night) -> None:
     night, _, redelivered, _ = third_night
     assert night.result.returncode == 0, night.result.stderr + night.result.stdout
-    sha = hashlib.sha256(
-        (night.home / "archive" / redelivered.relative_to(night.home / "landing")).read_bytes()
-    ).hexdigest()
+    landing_path = redelivered.relative_to(night.home / "landing").as_posix()
+    sha = hashlib.sha256(stored(night, landing_path).read_bytes()).hexdigest()
     outcomes = night.query(f"select outcome from fct_submissions where sha256 = '{sha}' order by 1")
     assert outcomes == [("duplicate",), ("loaded",)]
     assert night.query(f"select count(*) from raw_school_returns where sha256 = '{sha}'") == [(1,)]
@@ -329,9 +345,9 @@ def test_a_resubmission_supersedes_and_the_old_one_stays_as_history(third_night)
 
 def test_bad_files_are_quarantined_with_the_place_and_nothing_half_loads(third_night) -> None:
     night, _, _, bad = third_night
-    quarantine = night.home / "quarantine" / "2026-06-12"
-    reports = {p.name.removesuffix(".report.txt"): p.read_text()
-               for p in quarantine.glob("*.report.txt")}  # fmt: skip
+    places = {name: stored(night, f"2026-06-12/{name}") for name in bad}
+    reports = {name: place.with_name(place.name + ".report.txt").read_text()
+               for name, place in places.items()}  # fmt: skip
     expected_places = {
         "900001_2025-26_spring.xlsx": "900001_2025-26_spring.xlsx: the file is empty",
         "900002_2025-26_spring.xlsx": "not an Excel .xlsx workbook",
@@ -342,7 +358,7 @@ def test_bad_files_are_quarantined_with_the_place_and_nothing_half_loads(third_n
     }
     for name, place in expected_places.items():
         assert place in reports[name], (name, reports.get(name))
-        assert (quarantine / name).read_bytes() == bad[name]
+        assert places[name].read_bytes() == bad[name]
     # reading stops at the first row past the column limit: one cause, one message
     assert "at most 200 columns [rule too_large]" in reports["900004_2025-26_spring_pupils.csv"]
     half_loaded = night.query(

@@ -88,7 +88,8 @@ def test_template_has_headers_drop_downs_and_instructions(tmp_path: Path) -> Non
 
 def test_help_lists_every_command() -> None:
     result = run("--help")
-    for command in ("generate", "template", "validate", "refresh", "export", "serve", "demo"):
+    commands = ("generate", "template", "validate", "refresh", "export", "serve", "demo")
+    for command in (*commands, "retention"):
         assert f"  {command} " in result.stdout
 
 
@@ -203,3 +204,29 @@ def test_exported_cells_never_start_a_formula() -> None:
         assert neutralise(text) == "'" + text
     assert neutralise("900123_2025-26_autumn.xlsx") == "900123_2025-26_autumn.xlsx"
     assert neutralise(42) == 42
+
+
+def test_retention_lists_then_removes_only_expired_files_and_records_them(tmp_path) -> None:
+    import json
+
+    home = tmp_path / "home"
+    old = home / "archive" / "2020-01-06" / "101500-abcdef123456" / "day" / "900123_x.xlsx"
+    new = home / "quarantine" / "2099-01-06" / "101500-abcdef123456" / "day" / "900124_x.xlsx"
+    for path in (old, new):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"bytes of " + path.name.encode())
+    env = {"SENDWATCH_HOME": str(home)}
+    kept_for_ever = run("retention", env=env)
+    assert kept_for_ever.returncode == 0 and "kept for ever" in kept_for_ever.stdout
+    env["SENDWATCH_RETENTION_DAYS"] = "365"
+    listed = run("retention", env=env)
+    assert "WOULD REMOVE archive/2020-01-06/" in listed.stdout and old.exists()
+    assert "2099" not in listed.stdout
+    applied = run("retention", "--apply", env=env)
+    assert applied.returncode == 0 and not old.exists() and new.exists()
+    (record,) = (home / "retention.jsonl").read_text().splitlines()
+    assert json.loads(record)["path"].endswith("900123_x.xlsx")
+    assert json.loads(record)["bytes"] == len(b"bytes of 900123_x.xlsx")
+    assert not (home / "archive" / "2020-01-06").exists()
+    bad = run("retention", env={**env, "SENDWATCH_RETENTION_DAYS": "a year"})
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -103,9 +103,10 @@ def returns_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
             "academic_year": "Year",
             "term": "Term",
             "received_at": "Received",
-            "outcome": "Outcome",
+            "receipt": "Receipt",
             "in_force": "In force",
             "first_error": "Why it was rejected",
+            "stored_path": "Kept at (in SENDWATCH_HOME)",
         },
     )
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -125,12 +128,19 @@ def validate(files: tuple[Path, ...], register: Path | None) -> None:
 
 @cli.command()
 def refresh() -> None:
-    """Run the nightly pipeline once, now (the same Airflow DAG the scheduler runs)."""
+    """Run the nightly pipeline once, now (the same Airflow DAG the scheduler runs).
+
+    Progress goes to stderr, the night's summary to stdout. Exit 0 if it published
+    or found no new files, 1 if the night failed (the previous snapshot is still
+    served), 2 if the settings or the register are wrong (nothing was started).
+    """
     from sendwatch.pipeline.runtime import refresh as run_refresh
 
-    settings = load_settings()
-    click.echo(f"Refreshing from {settings.landing} (this takes a minute) ...", err=True)
-    result = run_refresh(settings)
+    settings = checked_settings()
+    os.environ["SENDWATCH_PROGRESS"] = "1"
+    click.echo(f"Refreshing from {settings.landing} ...", err=True)
+    with _stdout_to_stderr():  # Airflow and library logs are not the summary
+        result = run_refresh(settings)
     _print_summary(result.summary)
     if not result.succeeded:
         failure = result.summary.get("failure") or {}
@@ -142,7 +152,48 @@ def refresh() -> None:
         )
 
 
+def valid_settings() -> Settings:
+    """The settings, or one line saying what is wrong with them (exit 2)."""
+    try:
+        return load_settings()
+    except (ValueError, FileNotFoundError) as error:
+        raise SendwatchUsageError(f"the settings are wrong: {error}") from None
+
+
+def checked_settings() -> Settings:
+    """The settings and the register, checked before anything starts."""
+    from sendwatch.register import RegisterError, read_register
+
+    settings = valid_settings()
+    if not settings.register.is_file():
+        raise SendwatchUsageError(
+            f"the register {settings.register} does not exist: set SENDWATCH_REGISTER"
+        )
+    try:
+        read_register(settings.register)
+    except RegisterError as error:
+        raise SendwatchUsageError(f"the register is wrong: {error}") from None
+    return settings
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send everything written to stdout (file descriptor 1) to stderr meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _print_summary(summary: dict) -> None:
+    if summary.get("status") == "no_new_files":
+        click.echo(f"Run {summary.get('run_id')}: no new files; the snapshot served is unchanged.")
+        return
     click.echo(f"Run {summary.get('run_id')}: {summary.get('status')}")
     for outcome, count in sorted((summary.get("deliveries") or {}).items()):
         click.echo(f"  {outcome:18} {count}")
@@ -183,6 +234,32 @@ def export_duties(year: str | None, term: str | None, file_format: str, out: Pat
 
     rows = write_duties(load_settings(), out, year, term, file_format)
     click.echo(f"Wrote {rows} rows to {out}")
+
+
+@cli.command()
+@click.option("--apply", "apply_it", is_flag=True, help="Remove the files (default: list them).")
+def retention(apply_it: bool) -> None:
+    """Remove received files older than SENDWATCH_RETENTION_DAYS, recording each.
+
+    Without --apply, lists what would go. Unset, every file is kept for ever.
+    """
+    from sendwatch import retention as keeping
+
+    settings = valid_settings()
+    if settings.retention_days is None:
+        click.echo("Every received file is kept for ever (SENDWATCH_RETENTION_DAYS is not set).")
+        return
+    files = keeping.expired(settings)
+    for item in files:
+        click.echo(f"{'REMOVE' if apply_it else 'WOULD REMOVE'} {item.path}")
+    total = sum(item.bytes for item in files)
+    click.echo(
+        f"{len(files)} file(s), {total / 1024 / 1024:.1f} MB, received more than "
+        f"{settings.retention_days} days ago."
+    )
+    if apply_it and files:
+        log = keeping.apply(settings, files)
+        click.echo(f"Removed; recorded in {log}.")
 
 
 @cli.command()

@@ -15,9 +15,11 @@ SUBMISSION_COLUMNS = (
     "academic_year",
     "term",
     "received_at",
-    "outcome",
+    "receipt",
     "in_force",
     "first_error",
+    "landing_path",
+    "stored_path",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -51,6 +51,7 @@ class Settings:
     home: Path
     register: Path
     limits: Limits = field(default_factory=Limits)
+    retention_days: int | None = None  # None: every received file is kept for ever
 
     @property
     def landing(self) -> Path:
@@ -112,7 +113,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         if register_value
         else home / SAMPLE_DIR_NAME / "register.csv"
     )
-    return Settings(home=home, register=register, limits=_limits(env, from_file))
+    retention = env.get("SENDWATCH_RETENTION_DAYS") or from_file.get("retention_days")
+    if retention is not None and not str(retention).isdigit():
+        raise ValueError(f"retention_days must be a whole number of days, not {retention!r}")
+    return Settings(
+        home=home,
+        register=register,
+        limits=_limits(env, from_file),
+        retention_days=int(retention) if retention is not None else None,
+    )
 
 
 def _limits(env: dict[str, str], from_file: dict[str, str]) -> Limits:

@@ -21,10 +21,17 @@ select
     submissions.outcome,
     submissions.first_error,
     submissions.problem_count,
+    submissions.stored_path,
     case
         when submissions.outcome = 'loaded' and ranked_returns.recency_rank = 1 then 'Y'
         else 'N'
-    end as in_force
+    end as in_force,
+    case
+        when
+            submissions.outcome = 'loaded' and ranked_returns.recency_rank > 1
+            then 'superseded'
+        else submissions.outcome
+    end as receipt
 from submissions
 left join ranked_returns
     on submissions.submission_id = ranked_returns.submission_id

@@ -16,5 +16,6 @@ select
     first_error,
     problem_count,
     contract_version,
-    run_id
+    run_id,
+    stored_path
 from source_submissions

@@ -18,9 +18,11 @@ import contextvars
 import functools
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
+import sys
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -33,26 +35,23 @@ import duckdb
 import pandas as pd
 
 from sendwatch.contract.v1 import CONTRACT, ENQUIRIES_SHEET, VERSION, parse_return_file_name
-from sendwatch.pipeline import gates
-from sendwatch.pipeline.landing import (
-    Delivery,
-    group_deliveries,
-    still_as_taken,
-    survey_landing,
-)
-from sendwatch.pipeline.publish import publish_snapshot
+from sendwatch.pipeline import failpoints, gates
+from sendwatch.pipeline import publish as publishing
+from sendwatch.pipeline.landing import Delivery, group_deliveries, survey_landing
+from sendwatch.pipeline.publish import read_json, stored_path, write_json
 from sendwatch.pipeline.warehouse import (
     RAW_TABLES,
     column_names,
     create_raw_tables,
     processed_files,
 )
-from sendwatch.problems import Problem, summarise
+from sendwatch.problems import Problem
 from sendwatch.register import read_register
 from sendwatch.settings import PROJECT_ROOT, Settings
 from sendwatch.validation import check_delivery
 
 Step = TypeVar("Step", bound=Callable[..., Any])
+LOG = logging.getLogger(__name__)
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 MART_TABLES = ("fct_submissions", "fct_return_status", "fct_duty_checks")
 
@@ -61,18 +60,16 @@ MART_TABLES = ("fct_submissions", "fct_return_status", "fct_duty_checks")
 HANDLING: contextvars.ContextVar[str | None] = contextvars.ContextVar("handling", default=None)
 
 
+def progress(message: str) -> None:
+    """One line of progress: to the terminal under `sendwatch refresh` (which sets
+    SENDWATCH_PROGRESS), to the task log under Airflow's scheduler."""
+    LOG.info(message)
+    if os.environ.get("SENDWATCH_PROGRESS"):
+        print(f"  {message}", file=sys.__stderr__, flush=True)
+
+
 def run_folder(settings: Settings, run_id: str) -> Path:
     return settings.home / "runs" / re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
-
-
-def _write_json(path: Path, data: Any) -> None:
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-    os.replace(partial, path)
-
-
-def _read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def recorded(step: Step) -> Step:
@@ -86,7 +83,7 @@ def recorded(step: Step) -> Step:
             return step(settings, run_id, *args, **kwargs)
         except Exception as error:
             folder.mkdir(parents=True, exist_ok=True)
-            _write_json(
+            write_json(
                 folder / "failed.json",
                 {
                     "step": step.__name__,
@@ -99,6 +96,22 @@ def recorded(step: Step) -> Step:
             HANDLING.reset(token)
 
     return wrapper  # type: ignore[return-value]
+
+
+# --- recover ----------------------------------------------------------------------
+
+
+@recorded
+def recover(settings: Settings, run_id: str) -> dict[str, int]:
+    """Finish any night that committed its publish but did not carry it out (killed,
+    or its retries ran out), before anything else looks at landing or the warehouse."""
+    settings.ensure_folders()
+    finished = 0
+    for folder in publishing.unfinished(settings):
+        HANDLING.set(folder.name)
+        publishing.finish(settings, folder)
+        finished += 1
+    return {"finished": finished}
 
 
 # --- discover ---------------------------------------------------------------------
@@ -114,7 +127,7 @@ def discover(settings: Settings, run_id: str) -> dict[str, int]:
     folder.mkdir(parents=True)
     found = survey_landing(settings.landing, folder / "files", settings.limits.settle_seconds)
     deliveries = group_deliveries(found.files)
-    _write_json(
+    write_json(
         folder / "manifest.json",
         {
             "run_id": run_id,
@@ -124,12 +137,26 @@ def discover(settings: Settings, run_id: str) -> dict[str, int]:
             "waiting": found.waiting,
         },
     )
+    progress(
+        f"discover: {len(found.files)} new file(s) in {len(deliveries)} deliveries"
+        + (f", {len(found.refused)} refused" if found.refused else "")
+        + (f", {len(found.waiting)} still arriving" if found.waiting else "")
+    )
     return {
         "files": len(found.files),
         "deliveries": len(deliveries),
         "refused": len(found.refused),
         "waiting": len(found.waiting),
     }
+
+
+def has_new_files(settings: Settings, run_id: str) -> bool:
+    """Whether discover found anything to judge (files, or entries to refuse)."""
+    manifest_path = run_folder(settings, run_id) / "manifest.json"
+    if not manifest_path.exists():
+        return False
+    manifest = read_json(manifest_path)
+    return bool(manifest["deliveries"] or manifest["refused"])
 
 
 # --- validate ---------------------------------------------------------------------
@@ -139,7 +166,7 @@ def discover(settings: Settings, run_id: str) -> dict[str, int]:
 def validate(settings: Settings, run_id: str) -> dict[str, int]:
     """Check every delivery with the contract's rules and the GX suites; stage the rows."""
     folder = run_folder(settings, run_id)
-    manifest = _read_json(folder / "manifest.json")
+    manifest = read_json(folder / "manifest.json")
     processed_at = manifest["started_at"]
     register_urns = {school.urn for school in read_register(settings.register)}
     seen = processed_files(settings.warehouse)
@@ -156,16 +183,27 @@ def validate(settings: Settings, run_id: str) -> dict[str, int]:
             _unstage(staged, outcome["submission_id"])
         outcomes.append(outcome)
         seen_tonight.update(f.sha256 for f in delivery.files)
+        if len(outcomes) % 100 == 0:
+            progress(f"validate: {len(outcomes)} of {len(deliveries)} deliveries checked")
     HANDLING.set(None)
-    _write_json(folder / "gates_returns.json", _gate_returns(staged, outcomes))
+    write_json(folder / "gates_returns.json", _gate_returns(staged, outcomes))
+    for outcome in outcomes:  # where each file's bytes will be kept, decided once
+        for landed in outcome["files"]:
+            landed["stored_path"] = stored_path(
+                outcome["outcome"] == "rejected",
+                outcome["received_at"],
+                outcome["submission_id"],
+                landed["path"],
+            )
     staged_path = folder / "staged.duckdb"
     staged_path.unlink(missing_ok=True)
     with duckdb.connect(str(staged_path)) as connection:
         create_raw_tables(connection)
         _stage_rows(connection, staged, outcomes, run_id, processed_at)
         _stage_submissions(connection, outcomes, run_id, processed_at)
-    _write_json(folder / "outcomes.json", outcomes)
+    write_json(folder / "outcomes.json", outcomes)
     counts = Counter(outcome["outcome"] for outcome in outcomes)
+    progress("validate: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
     return dict(counts)
 
 
@@ -219,8 +257,6 @@ def _judge(
         "received_at": delivery.received_at,
         "problems": [],
     }
-    if all(f.path in seen.get(f.sha256, set()) for f in delivery.files):
-        return {**outcome, "outcome": "already_recorded"}  # moved on a night that crashed
     if all(f.sha256 in seen or f.sha256 in seen_tonight for f in delivery.files):
         return {**outcome, "outcome": "duplicate"}
     received = datetime.fromisoformat(delivery.received_at).date()
@@ -359,8 +395,6 @@ def _stage_submissions(
 ) -> None:
     records = []
     for outcome in outcomes:
-        if outcome["outcome"] == "already_recorded":
-            continue
         for landed in outcome["files"]:
             name = parse_return_file_name(landed["file_name"])
             records.append(
@@ -379,6 +413,7 @@ def _stage_submissions(
                     "problem_count": len(outcome["problems"]),
                     "contract_version": VERSION,
                     "run_id": run_id,
+                    "stored_path": landed["stored_path"],
                 }
             )
     if records:
@@ -412,16 +447,17 @@ def build(settings: Settings, run_id: str) -> dict[str, Any]:
     built.unlink(missing_ok=True)
     if settings.warehouse.exists():
         shutil.copyfile(settings.warehouse, built)
-    manifest = _read_json(folder / "manifest.json")
+    manifest = read_json(folder / "manifest.json")
     with duckdb.connect(str(built)) as connection:
         create_raw_tables(connection)
         connection.execute(f"attach '{folder / 'staged.duckdb'}' as staged (read_only)")
         for table in RAW_TABLES:
             if table not in ("raw_register", "raw_runs"):
-                connection.execute(f"insert into {table} select * from staged.{table}")
+                connection.execute(f"insert into {table} by name select * from staged.{table}")
         connection.execute("detach staged")
         _load_register(connection, settings, run_id)
         connection.execute("checkpoint")
+    progress("build: dbt build (staging, intermediate, marts and their tests)")
     results = _dbt_build(settings, built, folder)
     return {"started_at": manifest["started_at"], **results}
 
@@ -464,7 +500,7 @@ def _dbt_build(settings: Settings, built: Path, folder: Path) -> dict[str, Any]:
         for r in (result.result or [])
     ]
     statuses = Counter(node["status"] for node in nodes)
-    _write_json(folder / "dbt_results.json", {"success": result.success, "nodes": nodes})
+    write_json(folder / "dbt_results.json", {"success": result.success, "nodes": nodes})
     if not result.success:
         failing = [n for n in nodes if n["status"] in ("error", "fail")]
         reason = (
@@ -505,6 +541,7 @@ def check(settings: Settings, run_id: str) -> dict[str, int]:
     folder = run_folder(settings, run_id)
     with duckdb.connect(str(folder / "warehouse.duckdb")) as connection:
         marts = {table: connection.execute(f"select * from {table}").df() for table in MART_TABLES}
+    progress("check: Great Expectations on the marts")
     gate = gates.Gate()
     results: dict[str, Any] = {}
     failures = []
@@ -512,7 +549,7 @@ def check(settings: Settings, run_id: str) -> dict[str, int]:
         found = gate.validate(suite, marts[suite["name"]])
         results[suite["name"]] = {"rows": len(marts[suite["name"]]), "failures": len(found)}
         failures += found
-    _write_json(
+    write_json(
         folder / "gates.json",
         {
             "success": not failures,
@@ -534,87 +571,90 @@ def check(settings: Settings, run_id: str) -> dict[str, int]:
 
 @recorded
 def publish(settings: Settings, run_id: str) -> dict[str, Any]:
-    """Swap in the new warehouse and snapshot, then file away what landed."""
+    """Commit the night (snapshot written, journal written), then carry it out.
+
+    A retry after the commit point, or the next night's ``recover``, only finishes
+    the journal; before it, the step starts again from the night's built warehouse.
+    """
     folder = run_folder(settings, run_id)
+    if not (folder / publishing.JOURNAL).exists():
+        progress("publish: writing the snapshot")
+        _commit(settings, run_id, folder)
+    published = publishing.finish(settings, folder)
+    progress(f"publish: {published['snapshot']} served; files kept in archive/ and quarantine/")
+    outcomes = read_json(folder / "outcomes.json")
+    return {"snapshot": published["snapshot"], **Counter(o["outcome"] for o in outcomes)}
+
+
+def _commit(settings: Settings, run_id: str, folder: Path) -> None:
     built = folder / "warehouse.duckdb"
-    outcomes = _read_json(folder / "outcomes.json")
-    manifest = _read_json(folder / "manifest.json")
-    counts = Counter(o["outcome"] for o in outcomes)
+    if not built.exists():
+        raise FileNotFoundError(f"{built} is missing: the night must be built again")
+    outcomes = read_json(folder / "outcomes.json")
+    manifest = read_json(folder / "manifest.json")
     published_at = datetime.now(UTC)
     with duckdb.connect(str(built)) as connection:
-        connection.execute(
-            "insert into raw_runs values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                datetime.fromisoformat(manifest["started_at"]),
-                published_at,
-                sum(len(o["files"]) for o in outcomes),
-                counts["loaded"]
-                - sum(o["kind"] == "enquiries" for o in outcomes if o["outcome"] == "loaded"),
-                counts["rejected"],
-                counts["duplicate"],
-                sum(o["kind"] == "enquiries" and o["outcome"] == "loaded" for o in outcomes),
-            ],
-        )
-        connection.execute("checkpoint")
+        _record_run(connection, run_id, manifest, outcomes, published_at)
+    failpoints.hit("before_snapshot_copy")
     stamp = published_at.strftime("%Y%m%dT%H%M%S")
-    snapshot = publish_snapshot(settings, built, f"sendwatch-{stamp}-{folder.name}"[:120])
-    os.replace(built, settings.warehouse)
-    _file_away(settings, run_id, outcomes)
-    _file_away_refused(settings, manifest.get("refused", []), manifest["started_at"])
-    _write_json(folder / "published.json", {"snapshot": snapshot.name, "at": published_at})
-    return {"snapshot": snapshot.name, **counts}
+    snapshot = publishing.write_snapshot(settings, built, f"sendwatch-{stamp}-{folder.name}"[:120])
+    failpoints.hit("after_snapshot_copy")
+    publishing.commit(
+        folder,
+        {
+            "run_id": run_id,
+            "snapshot": snapshot.name,
+            "published_at": published_at.isoformat(),
+            "moves": publishing.journal_moves(outcomes),
+            "refused": [_refused_entry(entry, manifest) for entry in manifest["refused"]],
+        },
+    )
+    failpoints.hit("after_journal")
 
 
-def _file_away(settings: Settings, run_id: str, outcomes: list[dict[str, Any]]) -> None:
-    """Keep each processed file in archive/ or, with its report, in quarantine/.
+def _record_run(
+    connection: duckdb.DuckDBPyConnection,
+    run_id: str,
+    manifest: dict[str, Any],
+    outcomes: list[dict[str, Any]],
+    published_at: datetime,
+) -> None:
+    """The night's row in raw_runs, replaced if a retried publish wrote it before."""
+    counts = Counter(o["outcome"] for o in outcomes)
+    loaded_enquiries = sum(o["kind"] == "enquiries" and o["outcome"] == "loaded" for o in outcomes)
+    connection.execute("begin")
+    connection.execute("delete from raw_runs where run_id = ?", [run_id])
+    connection.execute(
+        "insert into raw_runs values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            datetime.fromisoformat(manifest["started_at"]),
+            published_at,
+            sum(len(o["files"]) for o in outcomes),
+            counts["loaded"] - loaded_enquiries,
+            counts["rejected"],
+            counts["duplicate"],
+            loaded_enquiries,
+        ],
+    )
+    connection.execute("commit")
+    connection.execute("checkpoint")
 
-    What is kept is the night's copy, the very bytes that were hashed and checked;
-    the landing file is removed only if it is still the one discover took (a file
-    changed since is left for the next night).
-    """
-    copies = run_folder(settings, run_id) / "files"
-    for outcome in outcomes:
-        rejected = outcome["outcome"] == "rejected"
-        target_root = settings.quarantine if rejected else settings.archive
-        for landed in outcome["files"]:
-            HANDLING.set(landed["path"])
-            source = settings.landing / landed["path"]
-            target = target_root / landed["path"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            copy = copies / landed["sha256"]
-            if copy.exists():
-                partial = target.with_name(target.name + ".partial")
-                shutil.copyfile(copy, partial)
-                os.replace(partial, target)
-                if still_as_taken(source, landed):
-                    source.unlink()
-            elif still_as_taken(source, landed):
-                os.replace(source, target)
-            if rejected:
-                _write_report(target, outcome)
-    HANDLING.set(None)
 
-
-def _file_away_refused(settings: Settings, refused: list[dict[str, str]], at: str) -> None:
-    """Move links and other non-files out of landing (never following them), with a report."""
-    for entry in refused:
-        HANDLING.set(entry["path"])
-        source = settings.landing / entry["path"]
-        target = settings.quarantine / entry["path"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_symlink() or source.exists():
-            os.replace(source, target)  # renames the link itself, not what it points to
-        problem = _refusal(entry)
-        outcome = {
+def _refused_entry(entry: dict[str, str], manifest: dict[str, Any]) -> dict[str, Any]:
+    problem = _refusal(entry)
+    at = manifest["started_at"]
+    return {
+        "path": entry["path"],
+        "target": stored_path(True, at, "refused", entry["path"]),
+        "report": {
             "files": [{"file_name": Path(entry["path"]).name, "path": entry["path"]}],
             "received_at": at,
             "outcome": "rejected",
             "problems": [problem.as_dict()],
             "first_error": str(problem),
-        }
-        _write_report(target, outcome)
-    HANDLING.set(None)
+        },
+    }
 
 
 def _refusal(entry: dict[str, str]) -> Problem:
@@ -623,21 +663,6 @@ def _refusal(entry: dict[str, str]) -> Problem:
         "not_a_regular_file",
         f"this is {entry['reason']}, not a file: sendwatch did not read it",
     )
-
-
-def _write_report(target: Path, outcome: dict[str, Any]) -> None:
-    problems = [Problem(**{k: v for k, v in p.items() if k not in ("place", "advice")})
-                for p in outcome["problems"]]  # fmt: skip
-    lines = [
-        f"sendwatch could not accept {', '.join(f['file_name'] for f in outcome['files'])}.",
-        f"Received {outcome['received_at']}. Nothing from it was loaded: please correct and",
-        "send the whole return again. The file is kept here exactly as it arrived.",
-        "",
-        *(f"- {line}" for line in summarise(problems)),
-        "",
-    ]
-    target.with_name(target.name + ".report.txt").write_text("\n".join(lines), encoding="utf-8")
-    _write_json(target.with_name(target.name + ".report.json"), outcome)
 
 
 # --- summarise --------------------------------------------------------------------
@@ -649,18 +674,20 @@ def summarise_run(settings: Settings, run_id: str) -> dict[str, Any]:
     summary: dict[str, Any] = {"run_id": run_id, "finished_at": datetime.now(UTC)}
     if (folder / "published.json").exists():
         summary["status"] = "success"
-        summary["published"] = _read_json(folder / "published.json")["snapshot"]
+        summary["published"] = read_json(folder / "published.json")["snapshot"]
+    elif not (folder / "failed.json").exists() and not has_new_files(settings, run_id):
+        summary["status"] = "no_new_files"  # nothing to publish: the snapshot stays
     else:
         summary["status"] = "failed"
         summary["failure"] = (
-            _read_json(folder / "failed.json") if (folder / "failed.json").exists() else None
+            read_json(folder / "failed.json") if (folder / "failed.json").exists() else None
         )
     if (folder / "manifest.json").exists():
-        manifest = _read_json(folder / "manifest.json")
+        manifest = read_json(folder / "manifest.json")
         summary["refused"] = [str(_refusal(entry)) for entry in manifest.get("refused", [])]
         summary["waiting"] = manifest.get("waiting", [])
     if (folder / "outcomes.json").exists():
-        outcomes = _read_json(folder / "outcomes.json")
+        outcomes = read_json(folder / "outcomes.json")
         summary["deliveries"] = dict(Counter(o["outcome"] for o in outcomes))
         summary["rejected"] = [
             {"files": [f["file_name"] for f in o["files"]], "first_error": o.get("first_error")}
@@ -668,7 +695,7 @@ def summarise_run(settings: Settings, run_id: str) -> dict[str, Any]:
             if o["outcome"] == "rejected"
         ]
     folder.mkdir(parents=True, exist_ok=True)
-    _write_json(folder / "summary.json", summary)
+    write_json(folder / "summary.json", summary)
     with (settings.home / "runs" / "history.jsonl").open("a", encoding="utf-8") as history:
         history.write(json.dumps(summary, default=str) + "\n")
     return summary

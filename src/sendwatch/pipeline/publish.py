@@ -1,22 +1,46 @@
-"""Published snapshots: what the dashboard and exports read.
+"""Publishing a night: snapshots, the journal, and keeping every file received.
 
-A refresh builds a new warehouse file and, only after its gates pass, copies it
-to ``published/`` and swaps the ``CURRENT`` pointer with an atomic rename.
-Readers open the file the pointer names, read only; a reader holding the
-previous snapshot keeps reading it undisturbed.
+A night publishes in two halves with one commit point between them:
+
+1. *prepare*: write a compacted copy of the night's warehouse into ``published/``
+   (not yet served), then write ``runs/<run>/journal.json``: the snapshot's name and,
+   for every file, where its bytes go and its report. Writing the journal (an atomic
+   rename) is the commit point: before it, nothing anyone reads has changed, and a
+   rerun starts the night again; after it, the night *will* be published.
+2. *finish* (:func:`finish`): point ``CURRENT`` at the snapshot, install the same
+   snapshot as the working warehouse, copy each file's bytes to its place in
+   ``archive/`` or ``quarantine/`` with its report, remove it from landing, then write
+   ``published.json``. Every action is idempotent, so a retried or restarted night
+   (and every new night, before anything else: :func:`recover`) simply finishes an
+   unfinished journal.
+
+Readers open the file ``CURRENT`` names, read only; a reader holding the previous
+snapshot keeps reading it undisturbed.
+
+Every file ever received is kept, byte for byte, under a path no other file can
+take: ``<archive|quarantine>/<day received>/<time received>-<delivery id>/<landing
+path>`` (the delivery id is a hash of the delivery's names and bytes).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+from sendwatch.pipeline import failpoints
+from sendwatch.pipeline.landing import still_as_taken
+from sendwatch.problems import Problem, summarise
 from sendwatch.settings import Settings
 
 KEEP_SNAPSHOTS = 3
+JOURNAL = "journal.json"
+PUBLISHED = "published.json"
 
 
 def published_folder(settings: Settings) -> Path:
@@ -42,24 +66,177 @@ def open_snapshot(settings: Settings) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(snapshot), read_only=True)
 
 
-def publish_snapshot(settings: Settings, built: Path, name: str) -> Path:
-    """Copy ``built`` into published/ and point CURRENT at it, atomically."""
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically: readers see the old file or the new one, never half."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --- the files -----------------------------------------------------------------------
+
+
+def stored_path(rejected: bool, received_at: str, submission_id: str, landing_path: str) -> str:
+    """Where a received file is kept, relative to SENDWATCH_HOME; unique per delivery."""
+    received = datetime.fromisoformat(received_at)
+    root = "quarantine" if rejected else "archive"
+    return f"{root}/{received:%Y-%m-%d}/{received:%H%M%S}-{submission_id[:12]}/{landing_path}"
+
+
+def write_report(target: Path, outcome: dict[str, Any]) -> None:
+    """The school's report beside a rejected file (and the same as JSON)."""
+    problems = [Problem(**{k: v for k, v in p.items() if k not in ("place", "advice")})
+                for p in outcome["problems"]]  # fmt: skip
+    lines = [
+        f"sendwatch could not accept {', '.join(f['file_name'] for f in outcome['files'])}.",
+        f"Received {outcome['received_at']}. Nothing from it was loaded: please correct and",
+        "send the whole return again. The file is kept here exactly as it arrived.",
+        "",
+        *(f"- {line}" for line in summarise(problems)),
+        "",
+    ]
+    target.with_name(target.name + ".report.txt").write_text("\n".join(lines), encoding="utf-8")
+    write_json(target.with_name(target.name + ".report.json"), outcome)
+
+
+def journal_moves(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per file: its bytes (by sha256), where it came from, where it goes."""
+    moves = []
+    for outcome in outcomes:
+        report = outcome if outcome["outcome"] == "rejected" else None
+        for landed in outcome["files"]:
+            moves.append({**landed, "target": landed["stored_path"], "report": report})
+    return moves
+
+
+def _keep(settings: Settings, copies: Path, move: dict[str, Any]) -> None:
+    """Put one file's bytes (the night's copy) in its place, then clear it from landing."""
+    target = settings.home / move["target"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = settings.landing / move["path"]
+    copy = copies / move["sha256"]
+    if copy.exists():
+        partial = target.with_name(target.name + ".partial")
+        shutil.copyfile(copy, partial)
+        os.replace(partial, target)
+        if still_as_taken(source, move):
+            source.unlink()
+    elif still_as_taken(source, move):  # the night's copy is gone: move the original
+        os.replace(source, target)
+    if move["report"] is not None:
+        write_report(target, move["report"])
+
+
+def _refuse(settings: Settings, entry: dict[str, Any]) -> None:
+    """Move a link or other non-file out of landing, never following it, with a report."""
+    source = settings.landing / entry["path"]
+    target = settings.home / entry["target"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_symlink() or source.exists():
+        os.replace(source, target)  # renames the link itself, not what it points to
+    write_report(target, entry["report"])
+
+
+# --- snapshots -----------------------------------------------------------------------
+
+
+def write_snapshot(settings: Settings, built: Path, name: str) -> Path:
+    """A compacted copy of ``built`` in published/, not yet served."""
     folder = published_folder(settings)
     folder.mkdir(parents=True, exist_ok=True)
     snapshot = folder / f"{name}.duckdb"
-    partial = snapshot.with_suffix(".partial")
-    shutil.copyfile(built, partial)
+    partial = folder / f"{name}.partial"
+    partial.unlink(missing_ok=True)
+    # COPY FROM DATABASE writes only live rows: the nightly rebuilds leave none behind.
+    # Connect to ``built`` itself: dbt, in this process, may still hold it open.
+    with duckdb.connect(str(built)) as connection:
+        (source,) = connection.execute("select current_database()").fetchone()
+        connection.execute(f"attach '{partial}' as compacted_snapshot")
+        connection.execute(f'copy from database "{source}" to compacted_snapshot')
+        connection.execute("detach compacted_snapshot")
     os.replace(partial, snapshot)
-    pointer = folder / "CURRENT.partial"
-    pointer.write_text(snapshot.name + "\n", encoding="utf-8")
-    os.replace(pointer, folder / "CURRENT")
-    _prune(folder, keep=snapshot.name)
     return snapshot
 
 
-def _prune(folder: Path, keep: str) -> None:
-    """Drop old snapshots; open readers keep theirs (the file lives while open)."""
+def publish_snapshot(settings: Settings, built: Path, name: str) -> Path:
+    """Write ``built`` as a snapshot and serve it at once (no files to keep: the
+    nightly publish goes through the journal instead)."""
+    snapshot = write_snapshot(settings, built, name)
+    _serve(settings, snapshot.name)
+    prune(settings)
+    return snapshot
+
+
+def _serve(settings: Settings, name: str) -> None:
+    folder = published_folder(settings)
+    pointer = folder / "CURRENT.partial"
+    pointer.write_text(name + "\n", encoding="utf-8")
+    os.replace(pointer, folder / "CURRENT")
+
+
+def _install_warehouse(settings: Settings, snapshot: Path) -> None:
+    """The working warehouse becomes a copy of what was just published."""
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    partial = settings.warehouse.with_name(settings.warehouse.name + ".partial")
+    shutil.copyfile(snapshot, partial)
+    os.replace(partial, settings.warehouse)
+
+
+def prune(settings: Settings) -> None:
+    """Drop old snapshots and any half-written copy; open readers keep theirs (the
+    file lives while open)."""
+    folder = published_folder(settings)
+    current = current_snapshot(settings)
+    for partial in folder.glob("*.partial"):
+        partial.unlink(missing_ok=True)
     snapshots = sorted(folder.glob("*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in snapshots[KEEP_SNAPSHOTS:]:
-        if old.name != keep:
+        if current is None or old.name != current.name:
             old.unlink(missing_ok=True)
+
+
+# --- the journal -----------------------------------------------------------------------
+
+
+def commit(folder: Path, journal: dict[str, Any]) -> None:
+    """Write the journal: from here on, the night will be published."""
+    write_json(folder / JOURNAL, journal)
+
+
+def finish(settings: Settings, folder: Path) -> dict[str, Any]:
+    """Carry out a committed journal, or what is left of it. Idempotent."""
+    journal = read_json(folder / JOURNAL)
+    snapshot = published_folder(settings) / journal["snapshot"]
+    _serve(settings, snapshot.name)
+    failpoints.hit("after_current_swap")
+    _install_warehouse(settings, snapshot)
+    failpoints.hit("after_warehouse_swap")
+    copies = folder / "files"
+    for number, move in enumerate(journal["moves"]):
+        _keep(settings, copies, move)
+        if number == 0:
+            failpoints.hit("mid_move")
+    for entry in journal["refused"]:
+        _refuse(settings, entry)
+    failpoints.hit("after_moves")
+    (folder / "warehouse.duckdb").unlink(missing_ok=True)  # the snapshot holds it now
+    prune(settings)
+    published = {"snapshot": snapshot.name, "at": journal["published_at"]}
+    write_json(folder / PUBLISHED, published)
+    return published
+
+
+def unfinished(settings: Settings) -> list[Path]:
+    """Run folders whose journal was written but not carried out to the end."""
+    runs = settings.home / "runs"
+    if not runs.exists():
+        return []
+    return sorted(
+        folder
+        for folder in runs.iterdir()
+        if (folder / JOURNAL).exists() and not (folder / PUBLISHED).exists()
+    )

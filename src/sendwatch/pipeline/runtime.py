@@ -37,6 +37,7 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Europe/London",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database,
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "300",  # seconds between a task's tries
         "GX_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
     }
@@ -72,7 +73,11 @@ class RefreshResult:
 
     @property
     def succeeded(self) -> bool:
-        return self.state == "success" and self.summary.get("status") == "success"
+        """The night published, or found nothing new to publish."""
+        return self.state == "success" and self.summary.get("status") in (
+            "success",
+            "no_new_files",
+        )
 
 
 def load_dag() -> Any:

@@ -51,6 +51,8 @@ SUBMISSIONS_COLUMNS = (
     ("problem_count", "integer not null"),
     ("contract_version", "varchar not null"),
     ("run_id", "varchar not null"),
+    # Added after version 0.1: nullable, so warehouses made before it gain it empty.
+    ("stored_path", "varchar"),  # where its bytes are kept, relative to SENDWATCH_HOME
 )
 REGISTER_COLUMNS = (
     ("urn", "varchar not null"),
@@ -96,10 +98,15 @@ RAW_TABLES: dict[str, list[tuple[str, str]]] = {
 
 
 def create_raw_tables(connection: duckdb.DuckDBPyConnection) -> None:
-    """Create any raw table that does not exist yet (never alters existing rows)."""
+    """Create any raw table or column that does not exist yet (never alters rows)."""
     for table, columns in RAW_TABLES.items():
         body = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
         connection.execute(f"create table if not exists {table} ({body})")
+        for name, sql_type in columns:
+            if "not null" not in sql_type:
+                connection.execute(
+                    f"alter table {table} add column if not exists {name} {sql_type}"
+                )
 
 
 def column_names(table: str) -> list[str]:
@@ -107,7 +114,8 @@ def column_names(table: str) -> list[str]:
 
 
 def processed_files(warehouse: Path) -> dict[str, set[str]]:
-    """sha256 -> landing paths of every file already recorded in the warehouse."""
+    """sha256 -> landing paths of every file already recorded in the warehouse (the
+    same bytes again are a duplicate)."""
     if not warehouse.exists():
         return {}
     with duckdb.connect(str(warehouse), read_only=True) as connection:
