@@ -223,7 +223,11 @@ def finish(settings: Settings, folder: Path) -> dict[str, Any]:
     for entry in journal["refused"]:
         _refuse(settings, entry)
     failpoints.hit("after_moves")
-    (folder / "warehouse.duckdb").unlink(missing_ok=True)  # the snapshot holds it now
+    # Every file is in its place and the snapshot holds the warehouse: the night's
+    # working copies would only double the disk used (and outlive a retention period).
+    shutil.rmtree(copies, ignore_errors=True)
+    for working in ("warehouse.duckdb", "staged.duckdb"):
+        (folder / working).unlink(missing_ok=True)
     prune(settings)
     published = {"snapshot": snapshot.name, "at": journal["published_at"]}
     write_json(folder / PUBLISHED, published)
