@@ -4,11 +4,12 @@ Each step reads and writes only its run's folder (``$SENDWATCH_HOME/runs/<run>``
 until ``publish``, so any step can be retried and a failed night leaves the
 warehouse, the published snapshot and the landing folder as they were:
 
-discover  -> manifest.json       what is in landing, grouped into deliveries
+recover   -> finishes an earlier night's unfinished journal (see ``publish.py``)
+discover  -> manifest.json, files/   what is in landing, copied once, grouped
 validate  -> staged.duckdb       valid rows with lineage, and every outcome
 build     -> warehouse.duckdb    a copy of the warehouse + the night's rows + dbt build
 check     -> gates.json          Great Expectations on the marts
-publish   -> published/, archive/, quarantine/   the swap, then the files move
+publish   -> journal.json, then published/, archive/, quarantine/ (idempotent)
 summarise -> summary.json, runs/history.jsonl
 """
 
