@@ -17,9 +17,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from sendwatch.pipeline import history
-from sendwatch.pipeline.publish import current_snapshot, open_snapshot
+from sendwatch import run_history as history
 from sendwatch.settings import Settings, load_settings
+from sendwatch.snapshots import current_snapshot, open_snapshot
 
 STATUS_ORDER = {
     "red": 0,

@@ -3,7 +3,7 @@
 A maintainer's tool, run by hand when the public data moves on; sendwatch
 itself never reads the public files at run time. Usage:
 
-    uv run python scripts/make_calibration_seeds.py ../shared/data/public
+    uv run python scripts/make_calibration_seeds.py FOLDER_OF_THE_PUBLIC_DFE_FILES
 
 Every seed written names its source and year in ``seeds/seeds.yml``.
 """
@@ -160,4 +160,6 @@ def main(public: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/public").resolve())
+    if len(sys.argv) != 2:
+        sys.exit("usage: make_calibration_seeds.py FOLDER_OF_THE_PUBLIC_DFE_FILES")
+    main(Path(sys.argv[1]).resolve())

@@ -207,8 +207,9 @@ def test_a_newly_published_snapshot_is_read_without_a_restart(
     import duckdb
 
     from dashboards import data
-    from sendwatch.pipeline.publish import current_snapshot, publish_snapshot
+    from sendwatch.pipeline.publish import publish_snapshot
     from sendwatch.settings import load_settings
+    from sendwatch.snapshots import current_snapshot
 
     settings = load_settings()
     before = data.refresh_status(data.LA_OFFICER)["returns_loaded"]

@@ -127,10 +127,47 @@ def test_validate_checks_the_register_when_given(tmp_path: Path) -> None:
     assert result.returncode == 1 and "not a school on the LA's register" in result.stdout
 
 
-def test_contract_page_is_generated_from_the_code() -> None:
+def test_contract_and_duty_pages_are_generated_from_their_sources() -> None:
+    from sendwatch.contract import duties_docs
+
     assert DOCS_PAGE.read_text(encoding="utf-8") == render(), (
         "docs are stale: run `uv run python -m sendwatch.contract.docs`"
     )
+    assert duties_docs.DUTIES_PAGE.read_text(encoding="utf-8") == duties_docs.render()
+    assert "`senco_designated` | A SENCO is designated" in duties_docs.render()
+
+
+def test_the_repository_stands_on_its_own() -> None:
+    """No file the project tracks sends a reader to a path outside the repository."""
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    # spelt in pieces, so that this test does not name what it looks for
+    outside = ("../" + "shared", *("shared/" + part for part in ("contract", "data", "reference")))
+    for name in tracked:
+        path = PROJECT_ROOT / name
+        if path.suffix in (".py", ".md", ".yml", ".sql", ".toml", ".sh", ".txt", ".json") or (
+            name.startswith("scripts/")
+        ):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert not any(marker in text for marker in outside), name
+
+
+def test_readers_import_nothing_from_the_pipeline() -> None:
+    """The pipeline writes snapshots; the dashboard and the exports only read them."""
+    import ast
+
+    readers = [*sorted((PROJECT_ROOT / "dashboards").rglob("*.py")),
+               PROJECT_ROOT / "src" / "sendwatch" / "exports.py"]  # fmt: skip
+    for path in readers:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not any(n.startswith("sendwatch.pipeline") for n in names), path
 
 
 def test_settings_from_environment_and_toml(tmp_path: Path) -> None:

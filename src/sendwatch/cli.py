@@ -335,8 +335,7 @@ def run_demo(settings: Settings) -> None:
         raise SendwatchError("the demo's refresh failed; see the summary above")
     click.echo(
         "Every return is judged against the 17 duty checks: `sendwatch export duties "
-        "--out duties.csv` writes them out. The dashboard is a first version (issue 5): "
-        "its browser and accessibility tests are still to come."
+        "--out duties.csv` writes them out."
     )
     serve.callback(port=8050)
 

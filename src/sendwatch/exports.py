@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sendwatch.pipeline.publish import open_snapshot
 from sendwatch.settings import Settings
+from sendwatch.snapshots import open_snapshot
 
 SUBMISSION_COLUMNS = (
     "file_name",

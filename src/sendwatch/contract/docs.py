@@ -1,7 +1,8 @@
 """The contract page in docs/, generated from the contract in code.
 
-Run ``uv run python -m sendwatch.contract.docs`` after changing the contract;
-a test fails while the committed page and the code disagree.
+Run ``uv run python -m sendwatch.contract.docs`` after changing the contract (it
+writes the duty-checks page too); a test fails while a committed page and its
+sources disagree.
 """
 
 from __future__ import annotations
@@ -107,4 +108,6 @@ def write(path: Path = DOCS_PAGE) -> Path:
 
 
 if __name__ == "__main__":
-    print(f"wrote {write()}")
+    from sendwatch.contract import duties_docs
+
+    print(f"wrote {write()} and {duties_docs.write()}")

@@ -1,9 +1,9 @@
 """The school return contract, version 1: the single definition in code.
 
 Everything that needs to know what a return looks like (the validator, the
-Great Expectations suites, the XLSX template, the generated contract page and
-the sample data generator) derives it from the objects in this module. The
-prose specification is ``shared/contract/school-return-v1.md``.
+Great Expectations suites, the XLSX template, the generated contract page
+``docs/contract-v1.md`` and the sample data generator) derives it from the objects in
+this module.
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import sys
 from collections import Counter
@@ -49,6 +48,7 @@ from sendwatch.pipeline.warehouse import (
 from sendwatch.problems import Problem
 from sendwatch.register import read_register
 from sendwatch.settings import PROJECT_ROOT, Settings
+from sendwatch.snapshots import run_folder
 from sendwatch.validation import check_delivery
 
 Step = TypeVar("Step", bound=Callable[..., Any])
@@ -67,10 +67,6 @@ def progress(message: str) -> None:
     LOG.info(message)
     if os.environ.get("SENDWATCH_PROGRESS"):
         print(f"  {message}", file=sys.__stderr__, flush=True)
-
-
-def run_folder(settings: Settings, run_id: str) -> Path:
-    return settings.home / "runs" / re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
 
 
 def recorded(step: Step) -> Step:
@@ -513,7 +509,7 @@ def _dbt_build(settings: Settings, built: Path, folder: Path) -> dict[str, Any]:
 
 def generate_dbt_docs(settings: Settings) -> Path:
     """The dbt docs site for the published snapshot (a copy: readers are never disturbed)."""
-    from sendwatch.pipeline.publish import current_snapshot
+    from sendwatch.snapshots import current_snapshot
 
     folder = settings.home / "docs"
     shutil.rmtree(folder, ignore_errors=True)

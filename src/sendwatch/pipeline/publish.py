@@ -37,33 +37,11 @@ from sendwatch.pipeline import failpoints
 from sendwatch.pipeline.landing import still_as_taken
 from sendwatch.problems import Problem, summarise
 from sendwatch.settings import Settings
+from sendwatch.snapshots import current_snapshot, published_folder
 
 KEEP_SNAPSHOTS = 3
 JOURNAL = "journal.json"
 PUBLISHED = "published.json"
-
-
-def published_folder(settings: Settings) -> Path:
-    return settings.home / "published"
-
-
-def current_snapshot(settings: Settings) -> Path | None:
-    """The snapshot now being served, or None before the first successful night."""
-    pointer = published_folder(settings) / "CURRENT"
-    if not pointer.exists():
-        return None
-    snapshot = published_folder(settings) / pointer.read_text(encoding="utf-8").strip()
-    return snapshot if snapshot.exists() else None
-
-
-def open_snapshot(settings: Settings) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the current snapshot."""
-    snapshot = current_snapshot(settings)
-    if snapshot is None:
-        raise FileNotFoundError(
-            f"nothing published yet in {published_folder(settings)}: run `sendwatch refresh`"
-        )
-    return duckdb.connect(str(snapshot), read_only=True)
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -93,7 +93,7 @@ def refresh(settings: Settings) -> RefreshResult:
     """Run the nightly DAG once, now, in this process."""
     import json
 
-    from sendwatch.pipeline.nightly import run_folder
+    from sendwatch.snapshots import run_folder
 
     configure_airflow(settings)
     ensure_metadata_database()

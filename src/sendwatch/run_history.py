@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from sendwatch.pipeline.nightly import run_folder
 from sendwatch.settings import Settings
+from sendwatch.snapshots import run_folder
 
 CHECK_COLUMNS = ["tool", "check", "outcome", "detail"]
 # the gate files a night writes, and what each guards
