@@ -511,7 +511,7 @@ def test_changing_a_threshold_in_the_seed_changes_the_judgement(
 def test_dbt_docs_build_offline(first_night: Night) -> None:
     script = (
         "from sendwatch.settings import load_settings\n"
-        "from sendwatch.pipeline.nightly import generate_dbt_docs\n"
+        "from sendwatch.pipeline.dbt_runner import generate_dbt_docs\n"
         "print(generate_dbt_docs(load_settings()))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], env=first_night.env,

@@ -266,7 +266,7 @@ def retention(apply_it: bool) -> None:
 @click.option("--port", type=int, default=8080, show_default=True)
 def docs(port: int) -> None:
     """Build the dbt documentation site (offline) and serve it on localhost."""
-    from sendwatch.pipeline.nightly import generate_dbt_docs
+    from sendwatch.pipeline.dbt_runner import generate_dbt_docs
 
     site = generate_dbt_docs(load_settings())
     click.echo(f"dbt docs in {site}; serving on http://127.0.0.1:{port} (Ctrl+C to stop)")

@@ -16,7 +16,7 @@ from sendwatch.settings import PROJECT_ROOT
 
 DUTIES_PAGE = PROJECT_ROOT / "docs" / "duties-v1.md"
 CATALOGUE = PROJECT_ROOT / "seeds" / "duty_checks.csv"
-DBT_PROJECT = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
+DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
 
 INTRODUCTION = """\
 # Duty checks, version 1
@@ -54,7 +54,7 @@ check has two pairs of edges, values too far either way are flagged.
 
 
 def _measures() -> list[str]:
-    variables = yaml.safe_load(DBT_PROJECT.read_text(encoding="utf-8"))["vars"]
+    variables = yaml.safe_load(DBT_PROJECT_FILE.read_text(encoding="utf-8"))["vars"]
     return [
         "## How things are measured",
         "",

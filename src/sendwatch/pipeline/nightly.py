@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import hashlib
 import json
 import logging
 import os
@@ -25,7 +24,6 @@ import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,8 +32,7 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
-from sendwatch.contract.v1 import CONTRACT, ENQUIRIES_SHEET, VERSION, parse_return_file_name
-from sendwatch.pipeline import failpoints, gates
+from sendwatch.pipeline import dbt_runner, failpoints, gates, staging
 from sendwatch.pipeline import publish as publishing
 from sendwatch.pipeline.landing import Delivery, group_deliveries, survey_landing
 from sendwatch.pipeline.publish import read_json, stored_path, write_json
@@ -47,13 +44,11 @@ from sendwatch.pipeline.warehouse import (
 )
 from sendwatch.problems import Problem
 from sendwatch.register import read_register
-from sendwatch.settings import PROJECT_ROOT, Settings
+from sendwatch.settings import Settings
 from sendwatch.snapshots import run_folder
-from sendwatch.validation import check_delivery
 
 Step = TypeVar("Step", bound=Callable[..., Any])
 LOG = logging.getLogger(__name__)
-DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 MART_TABLES = ("fct_submissions", "fct_return_status", "fct_duty_checks")
 
 
@@ -171,19 +166,21 @@ def validate(settings: Settings, run_id: str) -> dict[str, int]:
     staged: dict[str, list[pd.DataFrame]] = {"school": [], "pupils": [], "enquiries": []}
     seen_tonight: set[str] = set()
     deliveries = [Delivery.from_dict(data) for data in manifest["deliveries"]]
-    both_formats = _sent_in_two_formats(deliveries)
+    both_formats = staging.sent_in_two_formats(deliveries)
     for delivery in deliveries:
         HANDLING.set(", ".join(f.path for f in delivery.files))
-        outcome = _judge(settings, run_id, delivery, seen, seen_tonight, register_urns, staged)
+        outcome = staging.judge(
+            settings, run_id, delivery, seen, seen_tonight, register_urns, staged
+        )
         if outcome["outcome"] == "loaded" and delivery.key in both_formats:
-            outcome = _verdict(outcome, [_two_formats(delivery, both_formats)])
-            _unstage(staged, outcome["submission_id"])
+            outcome = staging.verdict(outcome, [staging.two_formats(delivery, both_formats)])
+            staging.unstage(staged, outcome["submission_id"])
         outcomes.append(outcome)
         seen_tonight.update(f.sha256 for f in delivery.files)
         if len(outcomes) % 100 == 0:
             progress(f"validate: {len(outcomes)} of {len(deliveries)} deliveries checked")
     HANDLING.set(None)
-    write_json(folder / "gates_returns.json", _gate_returns(staged, outcomes))
+    write_json(folder / "gates_returns.json", staging.gate_returns(staged, outcomes))
     for outcome in outcomes:  # where each file's bytes will be kept, decided once
         for landed in outcome["files"]:
             landed["stored_path"] = stored_path(
@@ -196,244 +193,15 @@ def validate(settings: Settings, run_id: str) -> dict[str, int]:
     staged_path.unlink(missing_ok=True)
     with duckdb.connect(str(staged_path)) as connection:
         create_raw_tables(connection)
-        _stage_rows(connection, staged, outcomes, run_id, processed_at)
-        _stage_submissions(connection, outcomes, run_id, processed_at)
+        staging.stage_rows(connection, staged, outcomes, run_id, processed_at)
+        staging.stage_submissions(connection, outcomes, run_id, processed_at)
     write_json(folder / "outcomes.json", outcomes)
     counts = Counter(outcome["outcome"] for outcome in outcomes)
     progress("validate: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
     return dict(counts)
 
 
-def _submission_id(delivery: Delivery) -> str:
-    """The same files (names and bytes) always make the same submission id."""
-    joined = "|".join(sorted(f"{f.file_name}:{f.sha256}" for f in delivery.files))
-    return hashlib.sha256(joined.encode()).hexdigest()[:20]
-
-
-def _sent_in_two_formats(deliveries: list[Delivery]) -> dict[str, list[Delivery]]:
-    """Return keys (school, year, term) sent tonight both as a workbook and as CSV."""
-    by_key: dict[str, list[Delivery]] = {}
-    for delivery in deliveries:
-        if delivery.kind == "return":
-            by_key.setdefault(delivery.key, []).append(delivery)
-    formats = {
-        key: {Path(f.file_name).suffix.lower() for d in group for f in d.files}
-        for key, group in by_key.items()
-    }
-    return {key: by_key[key] for key, found in formats.items() if len(found) > 1}
-
-
-def _two_formats(delivery: Delivery, both_formats: dict[str, list[Delivery]]) -> Problem:
-    names = [", ".join(f.path for f in d.files) for d in both_formats[delivery.key]]
-    return Problem(
-        delivery.files[0].file_name,
-        "two_formats",
-        f"the return for {delivery.key} arrived tonight as a workbook and as CSV files "
-        f"({'; '.join(names)}), so sendwatch cannot tell which one the school meant",
-    )
-
-
-def _unstage(staged: dict[str, list[pd.DataFrame]], submission_id: str) -> None:
-    for sheet_name, frames in staged.items():
-        staged[sheet_name] = [f for f in frames if f.attrs["submission_id"] != submission_id]
-
-
-def _judge(
-    settings: Settings,
-    run_id: str,
-    delivery: Delivery,
-    seen: dict[str, set[str]],
-    seen_tonight: set[str],
-    register_urns: set[str],
-    staged: dict[str, list[pd.DataFrame]],
-) -> dict[str, Any]:
-    """Decide one delivery's outcome; stage its rows if it loads."""
-    outcome: dict[str, Any] = {
-        **delivery.as_dict(),
-        "submission_id": _submission_id(delivery),
-        "received_at": delivery.received_at,
-        "problems": [],
-    }
-    if all(f.sha256 in seen or f.sha256 in seen_tonight for f in delivery.files):
-        return {**outcome, "outcome": "duplicate"}
-    received = datetime.fromisoformat(delivery.received_at).date()
-    copies = run_folder(settings, run_id) / "files"
-    files = {f.file_name: copies / f.sha256 for f in delivery.files}
-    checked = check_delivery(delivery.kind, files, received, register_urns, settings.limits)
-    if checked.valid and delivery.kind == "enquiries":
-        frame = pd.DataFrame(checked.rows, columns=list(ENQUIRIES_SHEET.column_names))
-        frame.insert(0, "row_number", range(2, len(frame) + 2))
-        staged["enquiries"].append(_with_key(frame, outcome, delivery.files[0]))
-    elif checked.valid:
-        by_sheet = {sheet: _file_of(delivery, sheet) for sheet in ("school", "pupils")}
-        school = checked.school_frame()
-        school.insert(0, "row_number", 2)
-        staged["school"].append(_with_key(school, outcome, by_sheet["school"]))
-        pupils = checked.pupils_frame()
-        pupils.insert(0, "row_number", checked.pupil_row_numbers)
-        staged["pupils"].append(_with_key(pupils, outcome, by_sheet["pupils"]))
-    return _verdict(outcome, checked.problems)
-
-
-def _file_of(delivery: Delivery, sheet: str):
-    if len(delivery.files) == 1:
-        return delivery.files[0]
-    return next(f for f in delivery.files if f.file_name.endswith(f"_{sheet}.csv"))
-
-
-def _with_key(frame: pd.DataFrame, outcome: dict[str, Any], landed) -> pd.DataFrame:
-    frame.insert(0, "return_key", outcome["submission_id"])
-    frame.attrs["submission_id"] = outcome["submission_id"]  # also when the frame is empty
-    frame.attrs["lineage"] = {
-        "file_name": landed.file_name,
-        "sha256": landed.sha256,
-        "received_at": landed.received_at,
-    }
-    return frame
-
-
-def _verdict(outcome: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
-    if not problems:
-        return {**outcome, "outcome": "loaded"}
-    return {
-        **outcome,
-        "outcome": "rejected",
-        "problems": [problem.as_dict() for problem in problems],
-        "first_error": str(problems[0]),
-    }
-
-
-def _gate_returns(
-    staged: dict[str, list[pd.DataFrame]], outcomes: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """Run the raw-return GX suites over all of tonight's valid rows at once.
-
-    Returns with unexpected values are rejected; the summary says how each suite went.
-    """
-    summary: dict[str, Any] = {"success": True, "suites": {}}
-    if not staged["school"]:
-        return summary
-    gate = gates.Gate()
-    failed: dict[str, list[Problem]] = {}
-    for sheet_name, suite_name in (
-        ("school", "raw_school_returns"),
-        ("pupils", "raw_pupil_returns"),
-    ):
-        sheet = CONTRACT.sheet(sheet_name)
-        frame = pd.concat(staged[sheet_name], ignore_index=True)
-        checked = gates.gate_frame(frame[["return_key", "row_number", *sheet.column_names]], sheet)
-        found = gate.validate(gates.load_suite(suite_name), checked, gates.INDEX_COLUMNS)
-        summary["suites"][suite_name] = {"rows": len(checked), "failures": len(found)}
-        summary["success"] = summary["success"] and not found
-        for failure in found:
-            failed.setdefault(failure.return_key or "*", []).append(
-                Problem(
-                    sheet_name,
-                    "quality_gate",
-                    f"failed the quality gate {failure.expectation}"
-                    + (f" (value '{failure.value}')" if failure.value else ""),
-                    sheet=sheet_name,
-                    row=failure.row_number,
-                    column=failure.column,
-                    value=failure.value,
-                )
-            )
-    if not failed:
-        return summary
-    for index, outcome in enumerate(outcomes):
-        problems = failed.get(outcome["submission_id"], []) + failed.get("*", [])
-        if problems and outcome["outcome"] == "loaded":
-            outcomes[index] = _verdict(outcome, problems)
-    rejected = {o["submission_id"] for o in outcomes if o["outcome"] == "rejected"}
-    for sheet_name in ("school", "pupils"):
-        staged[sheet_name] = [
-            f for f in staged[sheet_name] if f.attrs["submission_id"] not in rejected
-        ]
-    return summary
-
-
-def _stage_rows(
-    connection: duckdb.DuckDBPyConnection,
-    staged: dict[str, list[pd.DataFrame]],
-    outcomes: list[dict[str, Any]],
-    run_id: str,
-    processed_at: str,
-) -> None:
-    loaded = {o["submission_id"] for o in outcomes if o["outcome"] == "loaded"}
-    for sheet_name, table in (
-        ("school", "raw_school_returns"),
-        ("pupils", "raw_pupil_returns"),
-        ("enquiries", "raw_enquiries"),
-    ):
-        for frame in staged[sheet_name]:
-            if frame.attrs["submission_id"] not in loaded:
-                continue
-            lineage = frame.attrs["lineage"]
-            rows = frame.rename(columns={"return_key": "submission_id"})
-            rows = rows.assign(
-                file_name=lineage["file_name"],
-                sha256=lineage["sha256"],
-                received_at=pd.Timestamp(lineage["received_at"]),
-                loaded_at=pd.Timestamp(processed_at),
-                contract_version=VERSION,
-                run_id=run_id,
-            )
-            wanted = column_names(table)
-            if "row_number" not in wanted:
-                rows = rows.drop(columns=["row_number"])
-            connection.from_df(rows[wanted]).insert_into(table)
-
-
-def _stage_submissions(
-    connection: duckdb.DuckDBPyConnection,
-    outcomes: list[dict[str, Any]],
-    run_id: str,
-    processed_at: str,
-) -> None:
-    records = []
-    for outcome in outcomes:
-        for landed in outcome["files"]:
-            name = parse_return_file_name(landed["file_name"])
-            records.append(
-                {
-                    "submission_id": outcome["submission_id"],
-                    "file_name": landed["file_name"],
-                    "landing_path": landed["path"],
-                    "sha256": landed["sha256"],
-                    "urn": name.urn if name else None,
-                    "academic_year": name.academic_year if name else None,
-                    "term": name.term if name else None,
-                    "received_at": pd.Timestamp(landed["received_at"]),
-                    "processed_at": pd.Timestamp(processed_at),
-                    "outcome": outcome["outcome"],
-                    "first_error": outcome.get("first_error"),
-                    "problem_count": len(outcome["problems"]),
-                    "contract_version": VERSION,
-                    "run_id": run_id,
-                    "stored_path": landed["stored_path"],
-                }
-            )
-    if records:
-        frame = pd.DataFrame(records, columns=column_names("raw_submissions"))
-        connection.from_df(frame).insert_into("raw_submissions")
-
-
 # --- build ------------------------------------------------------------------------
-
-
-@contextmanager
-def _working_directory(path: Path):
-    previous = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
-
-
-def dbt_project(settings: Settings) -> Path:
-    """The dbt project to build; SENDWATCH_DBT_PROJECT may name another (tests do)."""
-    return Path(os.environ.get("SENDWATCH_DBT_PROJECT", DBT_PROJECT))
 
 
 @recorded
@@ -455,7 +223,7 @@ def build(settings: Settings, run_id: str) -> dict[str, Any]:
         _load_register(connection, settings, run_id)
         connection.execute("checkpoint")
     progress("build: dbt build (staging, intermediate, marts and their tests)")
-    results = _dbt_build(settings, built, folder)
+    results = dbt_runner.build(settings, built, folder)
     return {"started_at": manifest["started_at"], **results}
 
 
@@ -465,68 +233,6 @@ def _load_register(connection: duckdb.DuckDBPyConnection, settings: Settings, ru
     frame = pd.DataFrame(schools, columns=column_names("raw_register"))
     connection.execute("delete from raw_register")
     connection.from_df(frame).insert_into("raw_register")
-
-
-def run_dbt(settings: Settings, command: list[str], warehouse: Path, folder: Path) -> Any:
-    """Run a dbt command on ``warehouse`` in this process, its files under ``folder``."""
-    from dbt.cli.main import dbtRunner
-
-    project = dbt_project(settings)
-    os.environ["SENDWATCH_WAREHOUSE"] = str(warehouse)
-    with _working_directory(project):  # dbt finds seeds relative to the project
-        return dbtRunner().invoke(
-            [
-                *command,
-                "--project-dir",
-                str(project),
-                "--profiles-dir",
-                str(project),
-                "--target-path",
-                str(folder / "dbt_target"),
-                "--log-path",
-                str(folder / "dbt_logs"),
-                "--quiet",
-            ]
-        )
-
-
-def _dbt_build(settings: Settings, built: Path, folder: Path) -> dict[str, Any]:
-    result = run_dbt(settings, ["build"], built, folder)
-    nodes = [
-        {"node": r.node.unique_id, "status": str(r.status), "message": r.message}
-        for r in (result.result or [])
-    ]
-    statuses = Counter(node["status"] for node in nodes)
-    write_json(folder / "dbt_results.json", {"success": result.success, "nodes": nodes})
-    if not result.success:
-        failing = [n for n in nodes if n["status"] in ("error", "fail")]
-        reason = (
-            f"{failing[0]['node']}: {failing[0]['message']}" if failing else str(result.exception)
-        )
-        raise RuntimeError(f"dbt build failed ({len(failing)} failing): {reason}")
-    return {"dbt": dict(statuses)}
-
-
-def generate_dbt_docs(settings: Settings) -> Path:
-    """The dbt docs site for the published snapshot (a copy: readers are never disturbed)."""
-    from sendwatch.snapshots import current_snapshot
-
-    folder = settings.home / "docs"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    warehouse = folder / "catalog.duckdb"
-    snapshot = current_snapshot(settings)
-    command = ["docs", "generate"]
-    if snapshot is not None:
-        shutil.copyfile(snapshot, warehouse)
-    else:
-        with duckdb.connect(str(warehouse)) as connection:
-            create_raw_tables(connection)
-        command.append("--empty-catalog")
-    result = run_dbt(settings, command, warehouse, folder)
-    if not result.success:
-        raise RuntimeError(f"dbt docs generate failed: {result.exception}")
-    return folder / "dbt_target"
 
 
 # --- check ------------------------------------------------------------------------

@@ -1,0 +1,96 @@
+"""Running dbt in this process on a given warehouse file, its output in a run folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from sendwatch.pipeline.publish import write_json
+from sendwatch.pipeline.warehouse import create_raw_tables
+from sendwatch.settings import PROJECT_ROOT, Settings
+
+DBT_PROJECT = PROJECT_ROOT / "dbt_project"
+
+
+@contextmanager
+def _working_directory(path: Path):
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def dbt_project(settings: Settings) -> Path:
+    """The dbt project to build; SENDWATCH_DBT_PROJECT may name another (tests do)."""
+    return Path(os.environ.get("SENDWATCH_DBT_PROJECT", DBT_PROJECT))
+
+
+def run_dbt(settings: Settings, command: list[str], warehouse: Path, folder: Path) -> Any:
+    """Run a dbt command on ``warehouse`` in this process, its files under ``folder``."""
+    from dbt.cli.main import dbtRunner
+
+    project = dbt_project(settings)
+    os.environ["SENDWATCH_WAREHOUSE"] = str(warehouse)
+    with _working_directory(project):  # dbt finds seeds relative to the project
+        return dbtRunner().invoke(
+            [
+                *command,
+                "--project-dir",
+                str(project),
+                "--profiles-dir",
+                str(project),
+                "--target-path",
+                str(folder / "dbt_target"),
+                "--log-path",
+                str(folder / "dbt_logs"),
+                "--quiet",
+            ]
+        )
+
+
+def build(settings: Settings, built: Path, folder: Path) -> dict[str, Any]:
+    """``dbt build`` on the night's warehouse; its results kept in the run folder."""
+    result = run_dbt(settings, ["build"], built, folder)
+    nodes = [
+        {"node": r.node.unique_id, "status": str(r.status), "message": r.message}
+        for r in (result.result or [])
+    ]
+    statuses = Counter(node["status"] for node in nodes)
+    write_json(folder / "dbt_results.json", {"success": result.success, "nodes": nodes})
+    if not result.success:
+        failing = [n for n in nodes if n["status"] in ("error", "fail")]
+        reason = (
+            f"{failing[0]['node']}: {failing[0]['message']}" if failing else str(result.exception)
+        )
+        raise RuntimeError(f"dbt build failed ({len(failing)} failing): {reason}")
+    return {"dbt": dict(statuses)}
+
+
+def generate_dbt_docs(settings: Settings) -> Path:
+    """The dbt docs site for the published snapshot (a copy: readers are never disturbed)."""
+    from sendwatch.snapshots import current_snapshot
+
+    folder = settings.home / "docs"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    warehouse = folder / "catalog.duckdb"
+    snapshot = current_snapshot(settings)
+    command = ["docs", "generate"]
+    if snapshot is not None:
+        shutil.copyfile(snapshot, warehouse)
+    else:
+        with duckdb.connect(str(warehouse)) as connection:
+            create_raw_tables(connection)
+        command.append("--empty-catalog")
+    result = run_dbt(settings, command, warehouse, folder)
+    if not result.success:
+        raise RuntimeError(f"dbt docs generate failed: {result.exception}")
+    return folder / "dbt_target"

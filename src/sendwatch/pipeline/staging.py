@@ -1,0 +1,235 @@
+"""The validate step's parts: judging each delivery, the raw-return quality gate, and
+staging the night's valid rows (with their lineage) and every file's receipt."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from sendwatch.contract.v1 import CONTRACT, ENQUIRIES_SHEET, VERSION, parse_return_file_name
+from sendwatch.pipeline import gates
+from sendwatch.pipeline.landing import Delivery
+from sendwatch.pipeline.warehouse import column_names
+from sendwatch.problems import Problem
+from sendwatch.settings import Settings
+from sendwatch.snapshots import run_folder
+from sendwatch.validation import check_delivery
+
+
+def _submission_id(delivery: Delivery) -> str:
+    """The same files (names and bytes) always make the same submission id."""
+    joined = "|".join(sorted(f"{f.file_name}:{f.sha256}" for f in delivery.files))
+    return hashlib.sha256(joined.encode()).hexdigest()[:20]
+
+
+def sent_in_two_formats(deliveries: list[Delivery]) -> dict[str, list[Delivery]]:
+    """Return keys (school, year, term) sent tonight both as a workbook and as CSV."""
+    by_key: dict[str, list[Delivery]] = {}
+    for delivery in deliveries:
+        if delivery.kind == "return":
+            by_key.setdefault(delivery.key, []).append(delivery)
+    formats = {
+        key: {Path(f.file_name).suffix.lower() for d in group for f in d.files}
+        for key, group in by_key.items()
+    }
+    return {key: by_key[key] for key, found in formats.items() if len(found) > 1}
+
+
+def two_formats(delivery: Delivery, both_formats: dict[str, list[Delivery]]) -> Problem:
+    names = [", ".join(f.path for f in d.files) for d in both_formats[delivery.key]]
+    return Problem(
+        delivery.files[0].file_name,
+        "two_formats",
+        f"the return for {delivery.key} arrived tonight as a workbook and as CSV files "
+        f"({'; '.join(names)}), so sendwatch cannot tell which one the school meant",
+    )
+
+
+def unstage(staged: dict[str, list[pd.DataFrame]], submission_id: str) -> None:
+    for sheet_name, frames in staged.items():
+        staged[sheet_name] = [f for f in frames if f.attrs["submission_id"] != submission_id]
+
+
+def judge(
+    settings: Settings,
+    run_id: str,
+    delivery: Delivery,
+    seen: dict[str, set[str]],
+    seen_tonight: set[str],
+    register_urns: set[str],
+    staged: dict[str, list[pd.DataFrame]],
+) -> dict[str, Any]:
+    """Decide one delivery's outcome; stage its rows if it loads."""
+    outcome: dict[str, Any] = {
+        **delivery.as_dict(),
+        "submission_id": _submission_id(delivery),
+        "received_at": delivery.received_at,
+        "problems": [],
+    }
+    if all(f.sha256 in seen or f.sha256 in seen_tonight for f in delivery.files):
+        return {**outcome, "outcome": "duplicate"}
+    received = datetime.fromisoformat(delivery.received_at).date()
+    copies = run_folder(settings, run_id) / "files"
+    files = {f.file_name: copies / f.sha256 for f in delivery.files}
+    checked = check_delivery(delivery.kind, files, received, register_urns, settings.limits)
+    if checked.valid and delivery.kind == "enquiries":
+        frame = pd.DataFrame(checked.rows, columns=list(ENQUIRIES_SHEET.column_names))
+        frame.insert(0, "row_number", range(2, len(frame) + 2))
+        staged["enquiries"].append(_with_key(frame, outcome, delivery.files[0]))
+    elif checked.valid:
+        by_sheet = {sheet: _file_of(delivery, sheet) for sheet in ("school", "pupils")}
+        school = checked.school_frame()
+        school.insert(0, "row_number", 2)
+        staged["school"].append(_with_key(school, outcome, by_sheet["school"]))
+        pupils = checked.pupils_frame()
+        pupils.insert(0, "row_number", checked.pupil_row_numbers)
+        staged["pupils"].append(_with_key(pupils, outcome, by_sheet["pupils"]))
+    return verdict(outcome, checked.problems)
+
+
+def _file_of(delivery: Delivery, sheet: str):
+    if len(delivery.files) == 1:
+        return delivery.files[0]
+    return next(f for f in delivery.files if f.file_name.endswith(f"_{sheet}.csv"))
+
+
+def _with_key(frame: pd.DataFrame, outcome: dict[str, Any], landed) -> pd.DataFrame:
+    frame.insert(0, "return_key", outcome["submission_id"])
+    frame.attrs["submission_id"] = outcome["submission_id"]  # also when the frame is empty
+    frame.attrs["lineage"] = {
+        "file_name": landed.file_name,
+        "sha256": landed.sha256,
+        "received_at": landed.received_at,
+    }
+    return frame
+
+
+def verdict(outcome: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    if not problems:
+        return {**outcome, "outcome": "loaded"}
+    return {
+        **outcome,
+        "outcome": "rejected",
+        "problems": [problem.as_dict() for problem in problems],
+        "first_error": str(problems[0]),
+    }
+
+
+def gate_returns(
+    staged: dict[str, list[pd.DataFrame]], outcomes: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Run the raw-return GX suites over all of tonight's valid rows at once.
+
+    Returns with unexpected values are rejected; the summary says how each suite went.
+    """
+    summary: dict[str, Any] = {"success": True, "suites": {}}
+    if not staged["school"]:
+        return summary
+    gate = gates.Gate()
+    failed: dict[str, list[Problem]] = {}
+    for sheet_name, suite_name in (
+        ("school", "raw_school_returns"),
+        ("pupils", "raw_pupil_returns"),
+    ):
+        sheet = CONTRACT.sheet(sheet_name)
+        frame = pd.concat(staged[sheet_name], ignore_index=True)
+        checked = gates.gate_frame(frame[["return_key", "row_number", *sheet.column_names]], sheet)
+        found = gate.validate(gates.load_suite(suite_name), checked, gates.INDEX_COLUMNS)
+        summary["suites"][suite_name] = {"rows": len(checked), "failures": len(found)}
+        summary["success"] = summary["success"] and not found
+        for failure in found:
+            failed.setdefault(failure.return_key or "*", []).append(
+                Problem(
+                    sheet_name,
+                    "quality_gate",
+                    f"failed the quality gate {failure.expectation}"
+                    + (f" (value '{failure.value}')" if failure.value else ""),
+                    sheet=sheet_name,
+                    row=failure.row_number,
+                    column=failure.column,
+                    value=failure.value,
+                )
+            )
+    if not failed:
+        return summary
+    for index, outcome in enumerate(outcomes):
+        problems = failed.get(outcome["submission_id"], []) + failed.get("*", [])
+        if problems and outcome["outcome"] == "loaded":
+            outcomes[index] = verdict(outcome, problems)
+    rejected = {o["submission_id"] for o in outcomes if o["outcome"] == "rejected"}
+    for sheet_name in ("school", "pupils"):
+        staged[sheet_name] = [
+            f for f in staged[sheet_name] if f.attrs["submission_id"] not in rejected
+        ]
+    return summary
+
+
+def stage_rows(
+    connection: duckdb.DuckDBPyConnection,
+    staged: dict[str, list[pd.DataFrame]],
+    outcomes: list[dict[str, Any]],
+    run_id: str,
+    processed_at: str,
+) -> None:
+    loaded = {o["submission_id"] for o in outcomes if o["outcome"] == "loaded"}
+    for sheet_name, table in (
+        ("school", "raw_school_returns"),
+        ("pupils", "raw_pupil_returns"),
+        ("enquiries", "raw_enquiries"),
+    ):
+        for frame in staged[sheet_name]:
+            if frame.attrs["submission_id"] not in loaded:
+                continue
+            lineage = frame.attrs["lineage"]
+            rows = frame.rename(columns={"return_key": "submission_id"})
+            rows = rows.assign(
+                file_name=lineage["file_name"],
+                sha256=lineage["sha256"],
+                received_at=pd.Timestamp(lineage["received_at"]),
+                loaded_at=pd.Timestamp(processed_at),
+                contract_version=VERSION,
+                run_id=run_id,
+            )
+            wanted = column_names(table)
+            if "row_number" not in wanted:
+                rows = rows.drop(columns=["row_number"])
+            connection.from_df(rows[wanted]).insert_into(table)
+
+
+def stage_submissions(
+    connection: duckdb.DuckDBPyConnection,
+    outcomes: list[dict[str, Any]],
+    run_id: str,
+    processed_at: str,
+) -> None:
+    records = []
+    for outcome in outcomes:
+        for landed in outcome["files"]:
+            name = parse_return_file_name(landed["file_name"])
+            records.append(
+                {
+                    "submission_id": outcome["submission_id"],
+                    "file_name": landed["file_name"],
+                    "landing_path": landed["path"],
+                    "sha256": landed["sha256"],
+                    "urn": name.urn if name else None,
+                    "academic_year": name.academic_year if name else None,
+                    "term": name.term if name else None,
+                    "received_at": pd.Timestamp(landed["received_at"]),
+                    "processed_at": pd.Timestamp(processed_at),
+                    "outcome": outcome["outcome"],
+                    "first_error": outcome.get("first_error"),
+                    "problem_count": len(outcome["problems"]),
+                    "contract_version": VERSION,
+                    "run_id": run_id,
+                    "stored_path": landed["stored_path"],
+                }
+            )
+    if records:
+        frame = pd.DataFrame(records, columns=column_names("raw_submissions"))
+        connection.from_df(frame).insert_into("raw_submissions")
