@@ -76,6 +76,30 @@ def rezip(
     return out.getvalue()
 
 
+def with_extra_sheet(data: bytes, name: str, state: str, target: str, sheet_xml: str) -> bytes:
+    """The workbook with one more worksheet (``target`` as its relationship names it)."""
+    relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    entry = (
+        f'<sheet xmlns:r="{relationships}" name="{name}" sheetId="9" state="{state}" '
+        'r:id="rId99"/></sheets>'
+    )
+    link = (
+        f'<Relationship Id="rId99" Target="{target}" Type="{relationships}/worksheet"/>'
+        "</Relationships>"
+    )
+    part = "xl/" + target.removeprefix("/xl/") if target.startswith("/") else "xl/" + target
+    return rezip(
+        data,
+        {
+            "xl/workbook.xml": lambda xml: xml.replace(b"</sheets>", entry.encode()),
+            "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(
+                b"</Relationships>", link.encode()
+            ),
+        },
+        {part: sheet_xml.encode()},
+    )
+
+
 def pupils_sheet(change: Callable[[str], str]) -> Callable[[bytes], bytes]:
     return lambda xml: change(xml.decode()).encode()
 
@@ -221,21 +245,7 @@ def hidden_sheet_of_children(urn: str) -> dict[str, bytes]:
         + inline("D2", "K801200300112") + inline("E2", "BH8 8DL")
         + "</row></sheetData></worksheet>"
     )  # fmt: skip
-    workbook_xml = lambda xml: xml.replace(  # noqa: E731
-        b"</sheets>",
-        b'<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-        b'name="contacts" sheetId="9" state="hidden" r:id="rId99"/></sheets>',
-    )
-    rels = lambda xml: xml.replace(  # noqa: E731
-        b"</Relationships>",
-        b'<Relationship Id="rId99" Target="worksheets/sheet9.xml" Type="http://schemas.'
-        b'openxmlformats.org/officeDocument/2006/relationships/worksheet"/></Relationships>',
-    )
-    data = rezip(
-        workbook(urn),
-        {"xl/workbook.xml": workbook_xml, "xl/_rels/workbook.xml.rels": rels},
-        {"xl/worksheets/sheet9.xml": sheet.encode()},
-    )
+    data = with_extra_sheet(workbook(urn), "contacts", "hidden", "worksheets/sheet9.xml", sheet)
     return {f"{stem(urn)}.xlsx": data}
 
 
@@ -321,21 +331,7 @@ def email_in_notes_sheet(urn: str) -> dict[str, bytes]:
         + inline("A1", "ring mum on 07700 900123 or a.hartley@mail.example")
         + "</row></sheetData></worksheet>"
     )  # fmt: skip
-    workbook_xml = lambda xml: xml.replace(  # noqa: E731
-        b"</sheets>",
-        b'<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-        b'name="notes" sheetId="9" state="visible" r:id="rId99"/></sheets>',
-    )
-    rels = lambda xml: xml.replace(  # noqa: E731
-        b"</Relationships>",
-        b'<Relationship Id="rId99" Target="/xl/worksheets/notes.xml" Type="http://schemas.'
-        b'openxmlformats.org/officeDocument/2006/relationships/worksheet"/></Relationships>',
-    )
-    data = rezip(
-        data,
-        {"xl/workbook.xml": workbook_xml, "xl/_rels/workbook.xml.rels": rels},
-        {"xl/worksheets/notes.xml": sheet.encode()},
-    )
+    data = with_extra_sheet(data, "notes", "visible", "/xl/worksheets/notes.xml", sheet)
     return {f"{stem(urn)}.xlsx": data}
 
 

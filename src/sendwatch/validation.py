@@ -247,18 +247,7 @@ def _check_enquiry(
     problems = []
 
     def at(column: str, rule: str, message: str, value: Any = None) -> None:
-        problems.append(
-            Problem(
-                raw.file_name,
-                rule,
-                message,
-                sheet=raw.name,
-                row=number,
-                column=column,
-                column_letter=column_letter(raw.headers.index(column)),
-                value=cell_text(value) if value is not None else None,
-            )
-        )
+        problems.append(_cell_problem(raw, number, column, rule, message, value))
 
     for column in ("received_date", "closed_date"):
         value = values.get(column)
@@ -277,6 +266,22 @@ def _check_enquiry(
     if urn is not None and register_urns is not None and urn not in register_urns:
         at("urn", "not_on_register", f"URN {urn} is not a school on the LA's register", urn)
     return problems
+
+
+def _cell_problem(
+    raw: RawSheet, number: int, column: str, rule: str, message: str, value: Any
+) -> Problem:
+    """A problem at one cell of a read sheet, named by its heading."""
+    return Problem(
+        raw.file_name,
+        rule,
+        message,
+        sheet=raw.name,
+        row=number,
+        column=column,
+        column_letter=column_letter(raw.headers.index(column)),
+        value=cell_text(value) if value is not None else None,
+    )
 
 
 def _file_for(files: ReturnFiles, sheet: str) -> str:
@@ -544,19 +549,7 @@ def _check_return(
     school_number, school = school_rows[0]
 
     def at(raw: RawSheet, number: int, column: str, rule: str, message: str, value: Any) -> None:
-        index = raw.headers.index(column)
-        problems.append(
-            Problem(
-                raw.file_name,
-                rule,
-                message,
-                sheet=raw.name,
-                row=number,
-                column=column,
-                column_letter=column_letter(index),
-                value=cell_text(value),
-            )
-        )
+        problems.append(_cell_problem(raw, number, column, rule, message, value))
 
     for column in ("urn", "academic_year", "term"):
         expected = getattr(files.name, column)
