@@ -16,7 +16,9 @@ have sent to the landing folder and publishes a new warehouse snapshot:
    the next night's **recover** finishes an unfinished journal;
 6. **summarise** the night, whether it succeeded or not.
 
-An empty landing folder skips to the summary ("no new files"). A failed night
+Each night judges as at its logical date (`as_of`, passed to dbt: no model reads
+the clock); the `as_of` param rebuilds a past night as it ran. An empty landing
+folder skips to the summary ("no new files") unless a return deadline has passed. A failed night
 publishes nothing and moves nothing: yesterday's snapshot keeps
 serving and `runs/<run>/failed.json` says which step failed and why. The logic
 lives in `sendwatch.pipeline.nightly` and in dbt; this file only wires it up.
@@ -25,7 +27,7 @@ lives in `sendwatch.pipeline.nightly` and in dbt; this file only wires it up.
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 
 # File moves and the published folder can meet passing faults (a share, a full disk).
 # The delay between tries is Airflow's own setting, [core] default_task_retry_delay.
@@ -39,6 +41,20 @@ def _run() -> tuple[object, str]:
     return load_settings(), str(get_current_context()["run_id"])
 
 
+def _as_of() -> tuple[object, bool]:
+    """The moment the night judges as at, and whether a past night was asked for.
+
+    The `as_of` param (`sendwatch refresh --as-of`, or the trigger form) rebuilds a
+    past night; otherwise the run's logical date, or when it was due to run (a
+    manual run has no logical date).
+    """
+    context = get_current_context()
+    asked = context["params"].get("as_of")
+    if asked:
+        return pendulum.parse(asked), True
+    return context.get("logical_date") or context["dag_run"].run_after, False
+
+
 @dag(
     dag_id="sen_returns_nightly",
     schedule="0 2 * * *",
@@ -48,6 +64,13 @@ def _run() -> tuple[object, str]:
     doc_md=__doc__,
     tags=["sendwatch"],
     default_args={"owner": "sendwatch", "retries": 0},
+    params={
+        "as_of": Param(
+            None,
+            type=["null", "string"],
+            description="Rebuild as at this moment (ISO 8601): a past night, as it ran.",
+        )
+    },
 )
 def sen_returns_nightly() -> None:
     @task(**FILE_RETRIES)
@@ -61,11 +84,11 @@ def sen_returns_nightly() -> None:
     def discover(recovered: dict) -> dict:
         from sendwatch.pipeline import nightly
 
-        return nightly.discover(*_run())
+        return nightly.discover(*_run(), *_as_of())
 
     @task.short_circuit(ignore_downstream_trigger_rules=False)
     def anything_new(found: dict) -> bool:
-        """An empty landing folder publishes nothing: the snapshot served stays."""
+        """Nothing new (no file, no deadline passed) publishes nothing: the snapshot stays."""
         from sendwatch.pipeline import nightly
 
         return nightly.has_new_files(*_run())

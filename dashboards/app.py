@@ -74,7 +74,29 @@ def create_app() -> Dash:
         ]
     )
     _add_export_routes(app)
+    _add_docs_routes(app)
     return app
+
+
+def _add_docs_routes(app: Dash) -> None:
+    """The published Great Expectations Data Docs and the dbt docs, linked from /data."""
+    from flask import Response, abort, send_from_directory
+
+    from sendwatch.settings import load_settings
+    from sendwatch.snapshots import dbt_docs_site, published_data_docs
+
+    def serve_from(index: Path | None, name: str) -> Response:
+        if index is None:
+            abort(404)
+        return send_from_directory(index.parent, name)  # refuses paths outside the folder
+
+    @app.server.route("/data-docs/<path:name>")
+    def data_docs(name: str) -> Response:
+        return serve_from(published_data_docs(load_settings()), name)
+
+    @app.server.route("/dbt-docs/<path:name>")
+    def dbt_docs(name: str) -> Response:
+        return serve_from(dbt_docs_site(load_settings()), name)
 
 
 def _add_export_routes(app: Dash) -> None:

@@ -13,17 +13,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
+from dashboards import data
 from sendwatch.exports import neutralise
-
-STATUS_LABELS = {
-    "red": ("✖", "Red: may not be met"),
-    "amber": ("▲", "Amber: may not be fully met"),
-    "green": ("✔", "Green"),
-    "no_return": ("○", "No return"),
-    "low_numbers": ("#", "Low numbers"),
-    "not_applicable": ("\u2013", "Not applicable"),  # an en dash
-}
-
 
 # whether a term's return came, for the data page
 RETURN_LABELS = {
@@ -34,9 +25,17 @@ RETURN_LABELS = {
 }
 
 
+def status_labels() -> dict[str, tuple[str, str]]:
+    """Every status a check or return can have -> (symbol, words), most severe first.
+
+    Check statuses come from the published snapshot (the status seed): defined once.
+    """
+    checks = {s: (w.symbol, w.label) for s, w in data.statuses(data.LA_OFFICER).items()}
+    return checks | RETURN_LABELS
+
+
 def status_text(status: str | None) -> str:
-    labels = STATUS_LABELS | RETURN_LABELS
-    symbol, label = labels.get(status or "", ("?", status or "unknown"))
+    symbol, label = status_labels().get(status or "", ("?", status or "unknown"))
     return f"{symbol} {label}"
 
 

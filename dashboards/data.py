@@ -1,5 +1,9 @@
 """The dashboard's one data layer: every read, parameterised, on the published snapshot.
 
+It reads public marts only (dbt ``access: public``, contracts enforced; declared as
+the exposure ``sendwatch_dashboard``): what a status means, how schools rank, what
+the headline sums are built from, all come from the nightly build, not from here.
+
 Each call reads the snapshot ``published/CURRENT`` names at that moment, so a
 newly published night is picked up without a restart; the server's threads share
 one read-only connection per snapshot (opening one costs more than most queries).
@@ -19,16 +23,12 @@ import pandas as pd
 
 from sendwatch import run_history as history
 from sendwatch.settings import Settings, load_settings
-from sendwatch.snapshots import current_snapshot, open_snapshot
-
-STATUS_ORDER = {
-    "red": 0,
-    "amber": 1,
-    "no_return": 2,
-    "low_numbers": 3,
-    "green": 4,
-    "not_applicable": 5,
-}
+from sendwatch.snapshots import (
+    current_snapshot,
+    dbt_docs_site,
+    open_snapshot,
+    published_data_docs,
+)
 
 
 @dataclass(frozen=True)
@@ -96,14 +96,15 @@ def terms(viewer: Viewer) -> pd.DataFrame:
     """Collected terms, newest first, with how many returns each has received."""
     return _query(
         """
-        select terms.academic_year, terms.term, terms.census_date,
-               count(status.urn) filter (where status.return_status in ('on_time', 'late'))
+        select terms.academic_year, terms.term, terms.term_name, terms.term_order,
+               terms.census_date,
+               count(returns.urn) filter (where returns.return_status in ('on_time', 'late'))
                    as returns_received
-        from stg_reference__term_dates as terms
-        left join fct_return_status as status
-          on terms.academic_year = status.academic_year and terms.term = status.term
+        from dim_term as terms
+        left join fct_return_status as returns
+          on terms.academic_year = returns.academic_year and terms.term = returns.term
         group by all
-        order by terms.census_date desc
+        order by terms.term_order desc
         """
     )
 
@@ -116,6 +117,38 @@ def default_term(viewer: Viewer) -> tuple[str, str]:
     return newest["academic_year"], newest["term"]
 
 
+@dataclass(frozen=True)
+class StatusWords:
+    symbol: str
+    label: str
+    colour: str
+    pattern: str
+    meaning: str
+
+
+_VOCABULARY: dict[Path, dict[str, StatusWords]] = {}
+
+
+def statuses(viewer: Viewer) -> dict[str, StatusWords]:
+    """Every status, most severe first, with its symbol and words (the status seed)."""
+    snapshot = current_snapshot(_settings())
+    if snapshot is None:
+        return {}
+    if snapshot not in _VOCABULARY:
+        rows = _query(
+            "select status, symbol, status_label, colour, fill_pattern, meaning from dim_status "
+            "order by severity desc"
+        )
+        _VOCABULARY.clear()
+        _VOCABULARY[snapshot] = {
+            row.status: StatusWords(
+                row.symbol, row.status_label, row.colour, row.fill_pattern, row.meaning
+            )
+            for row in rows.itertuples()
+        }
+    return _VOCABULARY[snapshot]
+
+
 def filter_options(viewer: Viewer) -> dict[str, list[str]]:
     schools = _query("select distinct phase, locality from dim_school")
     return {
@@ -124,104 +157,131 @@ def filter_options(viewer: Viewer) -> dict[str, list[str]]:
     }
 
 
+# the filters every school-level query applies, as bound parameters
+SCHOOL_FILTERS = """
+    (?::varchar is null or schools.phase = ?)
+    and (?::varchar is null or schools.locality = ?)
+    and (?::varchar is null or lower(schools.school_name) like ? or schools.urn like ?)
+"""
+
+
+def _school_parameters(filters: Filters) -> list[Any]:
+    like = f"%{filters.search.strip().lower()}%" if filters.search else None
+    return [
+        filters.phase, filters.phase,
+        filters.locality, filters.locality,
+        like, like, like,
+    ]  # fmt: skip
+
+
 def duty_checks(viewer: Viewer, filters: Filters, check_id: str | None = None) -> pd.DataFrame:
     """Check results joined to the school, filtered; one row per school x term x check."""
-    like = f"%{filters.search.strip().lower()}%" if filters.search else None
     return _query(
-        """
+        f"""
         select checks.*, schools.school_name, schools.phase, schools.locality,
-               catalogue.title
+               catalogue.title, terms.term_name, terms.term_order
         from fct_duty_checks as checks
         join dim_school as schools on checks.urn = schools.urn
         join dim_duty_check as catalogue on checks.check_id = catalogue.check_id
+        join dim_term as terms
+          on checks.academic_year = terms.academic_year and checks.term = terms.term
         where (?::varchar is null or checks.academic_year = ?)
           and (?::varchar is null or checks.term = ?)
-          and (?::varchar is null or schools.phase = ?)
-          and (?::varchar is null or schools.locality = ?)
           and (?::varchar is null or checks.strength = ?)
-          and (?::varchar is null or lower(schools.school_name) like ? or checks.urn like ?)
           and (?::varchar is null or checks.check_id = ?)
+          and {SCHOOL_FILTERS}
         order by schools.school_name, checks.check_id
         """,
         [
             filters.academic_year, filters.academic_year,
             filters.term, filters.term,
-            filters.phase, filters.phase,
-            filters.locality, filters.locality,
             filters.strength, filters.strength,
-            like, like, like,
             check_id, check_id,
+            *_school_parameters(filters),
         ],
     )  # fmt: skip
 
 
+def school_statuses(viewer: Viewer, filters: Filters) -> pd.DataFrame:
+    """The term's schools, filtered, in the nightly build's order: worst first."""
+    return _query(
+        f"""
+        select schools.*
+        from fct_school_term_status as schools
+        where schools.academic_year = ? and schools.term = ?
+          and {SCHOOL_FILTERS}
+        order by schools.attention_rank
+        """,
+        [filters.academic_year, filters.term, *_school_parameters(filters)],
+    )
+
+
 def school_grid(viewer: Viewer, filters: Filters) -> pd.DataFrame:
-    """Schools x checks for one term: a row per school, a column per check's status."""
+    """Schools x checks for one term: a row per school, worst first, a column per check."""
+    ranked = school_statuses(viewer, filters)
     checks = duty_checks(viewer, filters)
-    if checks.empty:
-        return pd.DataFrame(columns=["urn", "school_name", "phase", "locality", "worst"])
-    grid = checks.pivot_table(
-        index=["urn", "school_name", "phase", "locality"],
-        columns="check_id",
-        values="status",
-        aggfunc="first",
-    ).reset_index()
+    columns = ["urn", "school_name", "phase", "locality", "overall_status", "attention_rank"]
+    if checks.empty or ranked.empty:
+        return pd.DataFrame(columns=columns)
+    grid = checks.pivot_table(index="urn", columns="check_id", values="status", aggfunc="first")
     grid.columns.name = None
-    # worst first by the duties (must and should); signals sit beside, never decide
-    duties = checks[checks["strength"].isin(["must", "should"])]
-    ranks = duties.assign(rank=duties["status"].map(STATUS_ORDER).fillna(9))
-    worst = ranks.groupby("urn")["rank"].min()
-    reds = (duties["status"] == "red").groupby(duties["urn"]).sum()
-    grid["worst"] = grid["urn"].map(worst).fillna(9)
-    grid["red_count"] = grid["urn"].map(reds).fillna(0)
-    return grid.sort_values(["worst", "red_count", "school_name"], ascending=[True, False, True])
+    return ranked[columns].merge(grid.reset_index(), on="urn", how="inner")
 
 
-def headline(viewer: Viewer, academic_year: str, term: str) -> dict[str, Any]:
-    """Headline numbers for a term."""
+def flagged_duties(viewer: Viewer, filters: Filters) -> pd.DataFrame:
+    """Schools with a red or amber must or should duty, worst first, one row per duty."""
+    return _query(
+        f"""
+        select schools.urn, schools.school_name, schools.attention_rank,
+               schools.overall_status, schools.signals_flagged,
+               checks.check_id, catalogue.title, checks.strength, checks.status,
+               checks.evidence
+        from fct_school_term_status as schools
+        join fct_duty_checks as checks
+          on schools.urn = checks.urn and schools.academic_year = checks.academic_year
+         and schools.term = checks.term
+        join dim_duty_check as catalogue on checks.check_id = catalogue.check_id
+        join dim_status as statuses on checks.status = statuses.status
+        where schools.academic_year = ? and schools.term = ?
+          and checks.strength in ('must', 'should') and checks.status in ('red', 'amber')
+          and {SCHOOL_FILTERS}
+        order by schools.attention_rank, statuses.severity desc, checks.strength,
+                 checks.check_id
+        """,
+        [filters.academic_year, filters.term, *_school_parameters(filters)],
+    )
+
+
+def headline(viewer: Viewer, filters: Filters) -> dict[str, Any]:
+    """Headline numbers for the term and the schools the filters leave."""
     row = _query(
-        """
+        f"""
         select
             count(*) as schools,
             count(*) filter (where return_status in ('on_time', 'late')) as returns_received,
-            count(*) filter (where return_status = 'missing') as returns_missing
-        from fct_return_status where academic_year = ? and term = ?
+            count(*) filter (where return_status = 'missing') as returns_missing,
+            count(*) filter (where must_red > 0) as schools_with_red_must,
+            sum(sen_support_pupils) / nullif(sum(number_on_roll), 0) as sen_support_share,
+            -- the national rate for these schools' mix of phases, weighted by roll
+            sum(expected_sen_support) / nullif(sum(number_on_roll), 0) as national_share
+        from fct_school_term_status as schools
+        where schools.academic_year = ? and schools.term = ?
+          and {SCHOOL_FILTERS}
         """,
-        [academic_year, term],
+        [filters.academic_year, filters.term, *_school_parameters(filters)],
     ).iloc[0]
-    red_must = _query(
-        "select count(distinct urn) as n from fct_duty_checks where academic_year = ? "
-        "and term = ? and strength = 'must' and status = 'red'",
-        [academic_year, term],
-    ).iloc[0]["n"]
-    share = _query(
-        """
-        select sum(numerator) / nullif(sum(denominator), 0) as local_share
-        from fct_duty_checks
-        where academic_year = ? and term = ? and check_id = 'identification_rate'
-          and status not in ('no_return', 'not_applicable')
-        """,
-        [academic_year, term],
-    ).iloc[0]["local_share"]
-    # the national rate for this LA's mix of phases, weighted by pupils on roll
-    national = _query(
-        """
-        select sum(rates.sen_support_rate * returns.number_on_roll)
-               / nullif(sum(returns.number_on_roll), 0) as rate
-        from int_returns_in_force as returns
-        join stg_reference__national_sen_support_rates as rates on returns.phase = rates.phase
-        where returns.academic_year = ? and returns.term = ?
-        """,
-        [academic_year, term],
-    ).iloc[0]["rate"]
     return {
         "schools": int(row["schools"]),
-        "returns_received": int(row["returns_received"]),
-        "returns_missing": int(row["returns_missing"]),
-        "schools_with_red_must": int(red_must),
-        "sen_support_share": None if pd.isna(share) else float(share),
-        "national_share": None if pd.isna(national) else float(national),
+        "returns_received": int(row["returns_received"] or 0),
+        "returns_missing": int(row["returns_missing"] or 0),
+        "schools_with_red_must": int(row["schools_with_red_must"] or 0),
+        "sen_support_share": _number(row["sen_support_share"]),
+        "national_share": _number(row["national_share"]),
     }
+
+
+def _number(value: Any) -> float | None:
+    return None if pd.isna(value) else float(value)
 
 
 def school(viewer: Viewer, urn: str) -> dict[str, Any] | None:
@@ -236,10 +296,25 @@ def school_checks(viewer: Viewer, urn: str) -> pd.DataFrame:
         select checks.*, catalogue.title, terms.census_date
         from fct_duty_checks as checks
         join dim_duty_check as catalogue on checks.check_id = catalogue.check_id
-        join stg_reference__term_dates as terms
+        join dim_term as terms
           on checks.academic_year = terms.academic_year and checks.term = terms.term
         where checks.urn = ?
-        order by terms.census_date desc, checks.check_id
+        order by terms.term_order desc, checks.check_id
+        """,
+        [urn],
+    )
+
+
+def school_terms(viewer: Viewer, urn: str) -> pd.DataFrame:
+    """A school's overall status and flags in each term, newest first."""
+    return _query(
+        """
+        select schools.*, terms.term_name
+        from fct_school_term_status as schools
+        join dim_term as terms
+          on schools.academic_year = terms.academic_year and schools.term = terms.term
+        where schools.urn = ?
+        order by terms.term_order desc
         """,
         [urn],
     )
@@ -262,7 +337,7 @@ def catalogue(viewer: Viewer) -> pd.DataFrame:
 
 
 def refresh_status(viewer: Viewer) -> dict[str, Any]:
-    runs = _query("select * from stg_pipeline__runs order by published_at desc limit 1")
+    runs = _query("select * from fct_nightly_runs order by built_at desc limit 1")
     return {} if runs.empty else runs.iloc[0].to_dict()
 
 
@@ -301,8 +376,17 @@ def run_checks(viewer: Viewer, run_id: str) -> pd.DataFrame:
     return history.run_checks(_settings(), run_id)
 
 
+def documentation(viewer: Viewer) -> dict[str, bool]:
+    """Which documentation sites exist: the night's Data Docs, the dbt docs."""
+    settings = _settings()
+    return {
+        "data_docs": published_data_docs(settings) is not None,
+        "dbt_docs": dbt_docs_site(settings) is not None,
+    }
+
+
 def la_context(viewer: Viewer) -> pd.DataFrame:
     return _query(
         "select area, measure, figure_year, measured_value, period, source_publication "
-        "from stg_reference__la_context order by measure, area, figure_year"
+        "from fct_la_sen2_figures order by measure, area, figure_year"
     )

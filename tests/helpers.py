@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -64,3 +66,43 @@ def pupil_row(number: int = 1, **changes: Any) -> dict[str, Any]:
     }
     row.update(changes)
     return row
+
+
+def rebuilt_with_seed(
+    warehouse: Path,
+    scratch: Path,
+    seed: str,
+    change: Callable[[list[dict[str, str]]], None],
+    select: str,
+) -> Path:
+    """A copy of ``warehouse`` rebuilt by dbt from a copy of the project in which
+    ``change`` edited ``seeds/<seed>.csv``: what an LA's edit to a seed would do, with
+    no code edited. Returns the rebuilt copy."""
+    import shutil
+    import subprocess
+    import sys
+
+    from sendwatch.settings import PROJECT_ROOT
+
+    project = scratch / "project"
+    shutil.copytree(PROJECT_ROOT / "dbt_project", project / "dbt_project",
+                    ignore=shutil.ignore_patterns("target", "logs"))  # fmt: skip
+    shutil.copytree(PROJECT_ROOT / "seeds", project / "seeds")
+    path = project / "seeds" / f"{seed}.csv"
+    rows = read_csv(path)
+    change(rows)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    copy = scratch / f"rebuilt-{seed}.duckdb"
+    shutil.copyfile(warehouse, copy)
+    result = subprocess.run(
+        [sys.executable, "-m", "dbt.cli.main", "build", "--profiles-dir", ".", "--project-dir",
+         ".", "--select", select, "--exclude", "test_type:unit",
+         "--vars", '{"as_of": "2026-12-01T02:00:00+00:00"}'],
+        cwd=project / "dbt_project", env={**os.environ, "SENDWATCH_WAREHOUSE": str(copy)},
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    return copy

@@ -133,7 +133,8 @@ def test_the_school_page_shows_the_planted_evidence_and_paragraph(
     )
     term = f"{red['academic_year']}%7C{red['term']}"
     page = open_page(browser, f"{site}/?term={term}&search={red['urn']}")
-    page.get_by_role("link", name=school_name(published, red["urn"])).click()
+    found = page.locator("#found-list")  # the school leads the first screen
+    found.get_by_role("link", name=school_name(published, red["urn"])).click()
     page.wait_for_url(f"**/school/{red['urn']}?term={term}")
     page.wait_for_selector("h1")
     expected = (
@@ -193,4 +194,46 @@ def test_the_keyboard_alone_gets_from_the_overview_to_a_school_to_an_export(
         page.keyboard.press("Enter")
     rows = read_csv(Path(download.value.path()))
     assert rows and set(rows[0]) >= {"Check", "Status", "Evidence"}
+    page.close()
+
+
+def test_overview_first_screen_leads_with_every_red_school_and_its_duties(
+    site: str, browser, published: Path
+) -> None:
+    """At 1366x900, with no scrolling: every school with a red must or should duty,
+    its red duties named in words; the headline figures follow a locality filter."""
+    catalogue = {r["check_id"]: r for r in read_csv(PROJECT_ROOT / "seeds" / "duty_checks.csv")}
+    flags = [
+        f for f in read_csv(published / "sample" / "ground_truth" / "duty_flags.csv")
+        if f["expected_status"] == "red" and catalogue[f["check_id"]]["strength"] != "signal"
+    ]  # fmt: skip
+    terms = {(f["academic_year"], f["term"]) for f in flags}
+    term = max(
+        terms, key=lambda t: len({f["urn"] for f in flags if (f["academic_year"], f["term"]) == t})
+    )
+    red = [f for f in flags if (f["academic_year"], f["term"]) == term]
+    assert len({f["urn"] for f in red}) >= 2
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(f"{site}/?term={term[0]}%7C{term[1]}")
+    page.wait_for_selector("#found-list")
+    for flag in red:
+        item = page.locator(f"#found-list > li[data-urn='{flag['urn']}']")
+        box = item.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 900, (flag, box)
+        title = catalogue[flag["check_id"]]["title"]
+        assert f"{title} (" in item.inner_text() and "red)" in item.inner_text(), flag
+    # worst first: the first school listed has a red duty
+    first = page.locator("#found-list > li").first.get_attribute("data-urn")
+    assert first in {f["urn"] for f in red}
+    everyone = page.locator("#headline-0 .card-value").inner_text()
+    register = read_csv(published / "sample" / "register.csv")
+    locality = register[0]["locality"]
+    page.goto(f"{site}/?term={term[0]}%7C{term[1]}&locality={locality}")
+    page.wait_for_selector("#found-heading")
+    there = page.locator("#headline-0 .card-value").inner_text()
+    from dashboards import data
+
+    expected = data.school_statuses(data.LA_OFFICER, data.Filters(*term, locality=locality))
+    assert int(there) == len(expected) < int(everyone)
+    assert set(expected["locality"]) == {locality}
     page.close()

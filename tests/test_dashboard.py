@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
-from helpers import read_csv
+from helpers import read_csv, rebuilt_with_seed
 
 import dashboards.app  # noqa: F401  the pages register themselves on the app
 
@@ -14,6 +16,26 @@ import dashboards.app  # noqa: F401  the pages register themselves on the app
 def page(name: str) -> ModuleType:
     """A page module exactly as Dash registered it (importing it again would register twice)."""
     return sys.modules[f"pages.{name}"]
+
+
+@contextmanager
+def serving_instead(settings, built: Path, scratch: Path) -> Iterator[None]:
+    """Serve ``built`` for the length of a block, then put the night's published folder
+    back exactly (its snapshot and Data Docs), so no later test reads this one's."""
+    import shutil
+
+    from sendwatch.pipeline.publish import publish_snapshot
+    from sendwatch.snapshots import published_folder
+
+    folder = published_folder(settings)
+    kept = scratch / "published-as-it-was"
+    shutil.copytree(folder, kept)
+    publish_snapshot(settings, built, "test-" + built.stem)
+    try:
+        yield
+    finally:
+        shutil.rmtree(folder)
+        shutil.copytree(kept, folder)
 
 
 def test_grid_shows_every_red_in_words_and_symbol(published: Path) -> None:
@@ -57,7 +79,7 @@ def test_filters_narrow_the_grid_and_worst_comes_first(published: Path) -> None:
     primary = data.school_grid(data.LA_OFFICER, data.Filters("2024-25", "autumn", phase="primary"))
     assert 0 < len(primary) < len(everything)
     assert set(primary["phase"]) == {"primary"}
-    assert list(everything["worst"]) == sorted(everything["worst"])
+    assert list(everything["attention_rank"]) == sorted(everything["attention_rank"])
     signals = data.duty_checks(
         data.LA_OFFICER, data.Filters("2024-25", "autumn", strength="signal")
     )
@@ -108,12 +130,14 @@ def test_export_downloads_exactly_the_filtered_rows(published: Path) -> None:
 
 def test_every_table_downloads_as_shown(published: Path) -> None:
     import io
+    from urllib.parse import parse_qsl
 
     import pandas as pd
     from openpyxl import load_workbook
 
     from dashboards import data
     from dashboards.app import server
+    from dashboards.components import EXPORTABLE_TABLES, table_bytes
 
     client = server.test_client()
     urn = read_csv(published / "sample" / "register.csv")[0]["urn"]
@@ -128,16 +152,28 @@ def test_every_table_downloads_as_shown(published: Path) -> None:
     assert "spring 2024-25" in shown.caption
     trend = client.get(f"/export/table/school-trend.xlsx?urn={urn}").data
     assert load_workbook(io.BytesIO(trend))["sendwatch"]["A1"].value == "Check"
+    flags = read_csv(published / "sample" / "ground_truth" / "duty_flags.csv")
+    red = next(f for f in flags if f["expected_status"] == "red")
+    red_query = f"check_id={red['check_id']}&term={red['academic_year']}%7C{red['term']}"
     for name, query in {
         "school-returns": f"urn={urn}",
         "check-distribution": "check_id=reviews_on_time",
-        "check-red": "check_id=reviews_on_time&term=2024-25%7Cautumn",
+        "check-red": red_query,
         "data-returns": "term=2024-25%7Cautumn",
         "data-quarantine": "",
         "data-run-checks": "",
         "context-sen2": "",
-    }.items():
-        assert client.get(f"/export/table/{name}.csv?{query}").status_code == 200, name
+    }.items():  # each download holds exactly the rows and columns the page shows
+        response = client.get(f"/export/table/{name}.csv?{query}")
+        assert response.status_code == 200, name
+        exported = pd.read_csv(io.BytesIO(response.data), dtype=str, keep_default_na=False)
+        shown = EXPORTABLE_TABLES[name](data.LA_OFFICER, dict(parse_qsl(query))).as_shown()
+        expected = pd.read_csv(
+            io.BytesIO(table_bytes(shown, "csv")), dtype=str, keep_default_na=False
+        )
+        assert list(exported.columns) == list(shown.columns), name
+        assert len(exported) == len(shown) > 0, name
+        assert exported.equals(expected), name
     assert client.get("/export/table/school-checks.csv?urn=999999").status_code == 404
     assert client.get("/export/table/no-such-table.csv").status_code == 404
     assert client.get(f"/export/table/school-checks.exe?urn={urn}").status_code == 404
@@ -207,23 +243,17 @@ def test_a_newly_published_snapshot_is_read_without_a_restart(
     import duckdb
 
     from dashboards import data
-    from sendwatch.pipeline.publish import publish_snapshot
     from sendwatch.settings import load_settings
     from sendwatch.snapshots import current_snapshot
 
     settings = load_settings()
     before = data.refresh_status(data.LA_OFFICER)["returns_loaded"]
-    original = tmp_path / "original.duckdb"
-    shutil.copyfile(current_snapshot(settings), original)
     changed = tmp_path / "changed.duckdb"
-    shutil.copyfile(original, changed)
+    shutil.copyfile(current_snapshot(settings), changed)
     with duckdb.connect(str(changed)) as connection:
-        connection.execute("update raw_runs set returns_loaded = returns_loaded + 1000")
-    publish_snapshot(settings, changed, "test-changed")
-    try:
+        connection.execute("update fct_nightly_runs set returns_loaded = returns_loaded + 1000")
+    with serving_instead(settings, changed, tmp_path):
         assert data.refresh_status(data.LA_OFFICER)["returns_loaded"] == before + 1000
-    finally:
-        publish_snapshot(settings, original, "test-restored")
     assert data.refresh_status(data.LA_OFFICER)["returns_loaded"] == before
 
 
@@ -248,3 +278,72 @@ def test_a_failed_night_is_announced_on_the_data_page(published: Path) -> None:
     assert "failed in build: RuntimeError: dbt build failed (1 failing)" in text
     assert "Last successful refresh" in text
     assert "No night has run yet" not in text
+
+
+def test_the_status_seed_orders_the_overview_and_decides_a_schools_status(
+    published: Path, tmp_path: Path
+) -> None:
+    """Make amber more severe than red in seeds/statuses.csv and rebuild: the ranking
+    and each school's overall status follow, with no code edited."""
+
+    from dashboards import data
+    from sendwatch.settings import load_settings
+    from sendwatch.snapshots import current_snapshot
+
+    school = page("school")
+    settings = load_settings()
+    term = next(  # a term with schools at red and at amber overall
+        f for t in data.terms(data.LA_OFFICER).itertuples()
+        if {"red", "amber"} <= set(
+            data.school_grid(data.LA_OFFICER, f := data.Filters(t.academic_year, t.term))[
+                "overall_status"]
+        )
+    )  # fmt: skip
+    before = data.school_grid(data.LA_OFFICER, term)
+
+    def swap_red_and_amber(rows: list[dict[str, str]]) -> None:
+        severity = {row["status"]: row["severity"] for row in rows}
+        for row in rows:
+            swapped = {"red": severity["amber"], "amber": severity["red"]}
+            row["severity"] = swapped.get(row["status"], row["severity"])
+
+    reordered = rebuilt_with_seed(
+        current_snapshot(settings), tmp_path, "statuses", swap_red_and_amber, "statuses+"
+    )
+    with serving_instead(settings, reordered, tmp_path):
+        after = data.school_grid(data.LA_OFFICER, term)
+        assert list(after["urn"]) != list(before["urn"])
+        duty_columns = [c for c in after.columns if c in _duties()]
+        flagged = [set(row[duty_columns]) & {"red", "amber"} for _, row in after.iterrows()]
+        # amber is now the more severe: it decides the overall status, and ranks first
+        expected = ["amber" if "amber" in f else "red" if f else None for f in flagged]
+        shown = [s if s in ("red", "amber") else None for s in after["overall_status"]]
+        assert shown == expected and "amber" in expected and "red" in expected
+        order = [{"amber": 0, "red": 1, None: 2}[status] for status in expected]
+        assert order == sorted(order)
+        urn = after.iloc[0]["urn"]
+        query = {"term": f"{term.academic_year}|{term.term}"}
+        text = str(school.overall(data.LA_OFFICER, urn, query))
+        assert "Amber: may not be fully met" in text
+    assert list(data.school_grid(data.LA_OFFICER, term)["urn"]) == list(before["urn"])
+
+
+def _duties() -> set[str]:
+    from sendwatch.contract.duties import duty_checks
+
+    return {c.check_id for c in duty_checks().values() if c.strength in ("must", "should")}
+
+
+def test_the_data_page_links_to_the_published_data_docs(published: Path) -> None:
+    from dashboards.app import server
+
+    data_status = page("data_status")
+    from dashboards import data
+
+    links = str(data_status.documentation_links(data.LA_OFFICER))
+    assert "/data-docs/index.html" in links
+    client = server.test_client()
+    docs = client.get("/data-docs/index.html")
+    assert docs.status_code == 200 and b"raw_pupil_returns" in docs.data
+    assert client.get("/data-docs/../../warehouse/sendwatch.duckdb").status_code == 404
+    assert client.get("/dbt-docs/index.html").status_code == 404  # not built in this home

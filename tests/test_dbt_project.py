@@ -18,7 +18,10 @@ def test_dbt_build_loads_seeds_and_models(tmp_path: Path, monkeypatch: pytest.Mo
         create_raw_tables(connection)  # empty: the pipeline fills them
     monkeypatch.setenv("SENDWATCH_WAREHOUSE", str(warehouse))
     monkeypatch.chdir(PROJECT_ROOT / "dbt_project")  # dbt finds seeds relative to it
-    result = dbtRunner().invoke(["build", "--profiles-dir", ".", "--project-dir", "."])
+    as_of = '{"as_of": "2026-12-01T02:00:00+00:00"}'
+    result = dbtRunner().invoke(
+        ["build", "--profiles-dir", ".", "--project-dir", ".", "--vars", as_of]
+    )
     assert result.success, result.exception
     # dbt-duckdb keeps its connection open in this process: share its configuration
     with duckdb.connect(str(warehouse)) as connection:

@@ -7,16 +7,20 @@ import itertools
 import os
 import statistics
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 from helpers import read_csv
 
 from sendwatch.cli import cli
+from sendwatch.contract.duties import duty_checks, measuring_vars
 from sendwatch.generate import ALL_CHECKS, generate
 from sendwatch.generate.calibration import SEEDS
+from sendwatch.terms import Term, collected_terms
 from sendwatch.validation import group_return_files, validate_return
 
 TODAY = date(2026, 11, 30)
@@ -201,3 +205,134 @@ def test_england_scale_runs_on_a_small_slice(tmp_path: Path) -> None:
     # one school of the register opens only in September 2025, after this term
     assert summary.schools == 40 and summary.returns == 39
     assert len(read_csv(tmp_path / "e" / "register.csv")) == 40
+
+
+def test_the_oracle_judges_every_check_of_every_school_and_term(sample) -> None:
+    """duty_statuses.csv: one status per register school, collected term and check,
+    every status of seeds/statuses.csv in use, and duty_flags.csv agrees with it."""
+    out, summary = sample
+    rows = read_csv(out / "ground_truth" / "duty_statuses.csv")
+    keys = [(r["urn"], r["academic_year"], r["term"], r["check_id"]) for r in rows]
+    assert len(keys) == len(set(keys)) == summary.statuses
+    census = {(t.academic_year, t.term): Term.parse(t.academic_year, t.term).census_date
+              for t in collected_terms()}  # fmt: skip
+    open_terms = {
+        (school["urn"], *term)
+        for school in read_csv(out / "register.csv")
+        for term, day in census.items()
+        if (not school["opened"] or date.fromisoformat(school["opened"]) <= day)
+        and (not school["closed"] or date.fromisoformat(school["closed"]) >= day)
+    }
+    assert set(keys) == {(*school_term, check) for school_term in open_terms
+                         for check in ALL_CHECKS}  # fmt: skip
+    every_status = {r["status"] for r in read_csv(SEEDS / "statuses.csv")}
+    assert {r["expected_status"] for r in rows} == every_status
+    status = dict(zip(keys, (r["expected_status"] for r in rows), strict=True))
+    flags = read_csv(out / "ground_truth" / "duty_flags.csv")
+    listed = {(f["urn"], f["academic_year"], f["term"], f["check_id"]): f for f in flags}
+    assert {k: (f["expected_status"], status[k]) for k, f in listed.items()
+            if status[k] != f["expected_status"]} == {}  # fmt: skip
+    assert [k for k, s in status.items() if s in ("amber", "red") and k not in listed] == []
+    # the planted problems are all still there, and the edge cases are only a handful
+    assert sum(f["origin"] == "planted" for f in flags) >= 25
+    edge_terms = {k[:3] for k, f in listed.items() if f["origin"] == "edge_case"}
+    assert summary.edge_cases == len(edge_terms) == 4
+
+
+def test_values_sit_exactly_at_every_edge_and_one_unit_past(sample) -> None:
+    """The edge-case returns, read back as the pipeline reads them, hold each edge
+    value and the one beside it (their statuses are the oracle's, checked above)."""
+    out, _ = sample
+    measures = measuring_vars()
+    grace, least = measures["review_grace_days"], measures["parent_meetings_a_year"]
+    high_cost, low = Decimal(measures["high_cost_gbp"]), measures["low_numbers_below"]
+    amber = {c: duty_checks()[c].amber_at for c in ("reviews_on_time", "parent_meetings")}
+    deadline = {(t.academic_year, t.term): t.deadline for t in collected_terms()}
+    edge_terms = {
+        (f["urn"], f["academic_year"], f["term"])
+        for f in read_csv(out / "ground_truth" / "duty_flags.csv")
+        if f["origin"] == "edge_case"
+    }
+    in_force: dict[tuple[str, str, str], list[dict[str, str]]] = defaultdict(list)
+    for row in read_csv(out / "ground_truth" / "deliveries.csv"):
+        if row["in_force"] == "Y" and (row["urn"], row["academic_year"], row["term"]) in edge_terms:
+            in_force[(row["urn"], row["academic_year"], row["term"])].append(row)
+    assert len(in_force) == len(edge_terms)
+    found: Counter[str] = Counter()
+    for (_, year, term), files in in_force.items():
+        returns, _ = group_return_files(out / f["path"] for f in files)
+        result = validate_return(returns[0], today=TODAY)
+        assert result.valid
+        census = result.school["census_date"]
+        year_ago = census.replace(year=census.year - 1)
+        day = timedelta(days=1)
+        for pupil in result.pupils:
+            due, held = pupil["last_review_due"], pupil["last_review_held"]
+            if due and held:
+                found[f"review held {(held - due).days} days after it was due"] += 1
+            for column in ("identified_date", "ehc_request_date"):
+                if pupil[column] in (year_ago, year_ago + day):
+                    found[f"{column} {(pupil[column] - year_ago).days} day(s) after a year"] += 1
+            if pupil["parents_informed_date"] == census:
+                found["parents told on the census date"] += 1
+            if pupil["sen_status"] == "K" and not pupil["ehc_request_date"]:
+                found[f"cost {pupil['provision_cost_gbp'] - high_cost} over"] += 1
+        found[
+            f"{sum(bool(p['specialist_involved']) for p in result.pupils)} with a specialist"
+        ] += 1
+        due = [p for p in result.pupils if p["last_review_due"]]
+        on_time = [
+            p
+            for p in due
+            if p["last_review_held"]
+            and p["last_review_held"] <= p["last_review_due"] + timedelta(days=grace)
+        ]
+        a_year = [p for p in result.pupils if p["identified_date"] <= year_ago]
+        met = [p for p in a_year if p["parent_meetings_last_12m"] >= least]
+        for check, (numerator, denominator) in {
+            "reviews_on_time": (on_time, due),
+            "parent_meetings": (met, a_year),
+        }.items():
+            edge = amber[check] * len(denominator)
+            found[f"{check} {len(numerator) - edge} from the amber edge"] += 1
+        received = datetime.fromisoformat(files[0]["received_at"])
+        in_england = received.astimezone(ZoneInfo("Europe/London")).date()
+        late = (in_england - deadline[(year, term)]).days
+        if late in (0, 1):
+            found[f"received {late} day(s) after the deadline in England"] += 1
+        if late == 1 and received.date() == deadline[(year, term)]:
+            found["received on the deadline day in UTC"] += 1  # summer time
+    wanted = [
+        f"review held {grace} days after it was due",
+        f"review held {grace + 1} days after it was due",
+        "identified_date 0 day(s) after a year", "identified_date 1 day(s) after a year",
+        "ehc_request_date 0 day(s) after a year", "ehc_request_date 1 day(s) after a year",
+        "parents told on the census date",
+        "cost 0.00 over", "cost 0.01 over",
+        f"{low} with a specialist", f"{low - 1} with a specialist",
+        "reviews_on_time 0 from the amber edge", "reviews_on_time -1 from the amber edge",
+        "parent_meetings 0 from the amber edge", "parent_meetings -1 from the amber edge",
+        "received 0 day(s) after the deadline in England",
+        "received 1 day(s) after the deadline in England",
+        "received on the deadline day in UTC",
+    ]  # fmt: skip
+    assert [w for w in wanted if not found[w]] == [], found
+
+
+def test_the_oracle_judges_as_at_a_moment(tmp_path: Path) -> None:
+    """Judged as at 11pm on the first summer deadline day: that term's returns not yet
+    received are not yet due, and no term after it has a return."""
+    as_of = datetime(2025, 6, 12, 23, 0, tzinfo=ZoneInfo("Europe/London"))
+    assert as_of.date() == next(t.deadline for t in collected_terms() if t.term == "summer")
+    generate(tmp_path / "s", schools=12, seed=5, terms=3, as_of=as_of)
+    rows = read_csv(tmp_path / "s" / "ground_truth" / "duty_statuses.csv")
+    by_term = defaultdict(set)
+    for r in rows:
+        by_term[(r["academic_year"], r["term"], r["check_id"] == "return_received")].add(
+            r["expected_status"]
+        )
+    for term in ("autumn", "spring", "summer"):
+        assert by_term[("2025-26", term, False)] == {"no_return"}
+        assert by_term[("2025-26", term, True)] == {"not_applicable"}
+    assert by_term[("2024-25", "summer", True)] == {"green", "not_applicable"}
+    assert "no_return" in by_term[("2024-25", "summer", False)]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import pupil_row, read_csv, school_row
+from helpers import pupil_row, read_csv, rebuilt_with_seed, school_row
 from openpyxl import load_workbook
 
 from sendwatch.generate import generate
@@ -177,13 +177,17 @@ def test_first_night_quarantines_exactly_the_planted_invalid_returns(first_night
         "select landing_path from fct_submissions where receipt = 'rejected'")}  # fmt: skip
     assert kept == expected and len({r["file_names"] for r in rejected}) == len(rejected)
     quarantine = first_night.home / "quarantine"
-    for relative in kept:  # byte for byte, with a report beside it naming the place
+    rules = {name: r["rule_id"] for r in rejected for name in r["file_names"].split(";")}
+    for relative in kept:  # byte for byte, with a report beside it naming the rule broken
         original = first_night.sample / "landing" / relative
         place = stored(first_night, relative)
         assert place.is_relative_to(quarantine)
         assert place.read_bytes() == original.read_bytes()
         report = place.with_name(place.name + ".report.txt").read_text()
-        assert "Nothing from it was loaded" in report and "row" in report
+        assert "Nothing from it was loaded" in report
+        name = Path(relative).name
+        if name in rules:  # a planted invalid return: the rule it breaks is named
+            assert f"[rule {rules[name]}]" in report, (name, report)
     rejected_urns = first_night.query(
         "select count(*) from raw_school_returns s join raw_submissions r "
         "using (submission_id) where r.outcome = 'rejected'"
@@ -231,6 +235,47 @@ def test_missing_and_late_returns_follow_the_ground_truth(first_night: Night) ->
     register = read_csv(first_night.sample / "register.csv")
     rows = first_night.query("select count(*) from fct_return_status")[0][0]
     assert rows == len(register) * 6 - 6  # one school opens a year in, one closes after one
+
+
+def test_every_exported_status_is_the_oracles_ground_truth(
+    first_night: Night, tmp_path: Path
+) -> None:
+    """Every (school, term, check) of the night has exactly the status the generator's
+    oracle gives (duty_statuses.csv), judged as at the night's own as-of moment: no
+    more keys, no fewer, no status off, edge cases included.
+
+    Run on night one's snapshot, before later nights resubmit and re-deliver files
+    (so it sits here, not with the other duty-check tests below)."""
+    assert first_night.result.returncode == 0, first_night.result.stderr[-2000:]
+    runs = first_night.query(
+        "select strftime(as_of at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%f+00:00') "
+        "from fct_nightly_runs"
+    )
+    assert len(runs) == 1, "judged on the first night's snapshot alone"
+    as_of = datetime.fromisoformat(runs[0][0])
+    again = tmp_path / "again"  # the same sample, its oracle judging as at the night
+    generate(again, schools=SCHOOLS, seed=SEED, as_of=as_of)
+    for name in ("deliveries.csv", "duty_flags.csv"):
+        assert read_csv(again / "ground_truth" / name) == read_csv(
+            first_night.sample / "ground_truth" / name
+        )
+    expected = {
+        (r["urn"], r["academic_year"], r["term"], r["check_id"]): r["expected_status"]
+        for r in read_csv(again / "ground_truth" / "duty_statuses.csv")
+    }
+    rows = export_duties(first_night, tmp_path / "duties.csv")
+    got = {(r["urn"], r["academic_year"], r["term"], r["check_id"]): r["status"] for r in rows}
+    assert len(got) == len(rows)
+    assert sorted(got.keys() - expected.keys()) == []
+    assert sorted(expected.keys() - got.keys()) == []
+    wrong = {key: {"oracle": status, "pipeline": got[key]}
+             for key, status in expected.items() if got[key] != status}  # fmt: skip
+    assert wrong == {}
+    # the comparison covers every status, and the edge cases are in it
+    statuses = read_csv(PROJECT_ROOT / "seeds" / "statuses.csv")
+    assert set(expected.values()) == {s["status"] for s in statuses}
+    flags = read_csv(first_night.sample / "ground_truth" / "duty_flags.csv")
+    assert len({(f["urn"], f["term"]) for f in flags if f["origin"] == "edge_case"}) >= 2
 
 
 def test_export_submissions_one_row_per_file(first_night: Night, tmp_path: Path) -> None:
@@ -475,30 +520,17 @@ def test_changing_a_threshold_in_the_seed_changes_the_judgement(
     )
     assert rows, "the sample has an amber to move"
     urn, year, term, check_id, value = rows[0]
-    project = tmp_path / "project"
-    shutil.copytree(PROJECT_ROOT / "dbt_project", project / "dbt_project",
-                    ignore=shutil.ignore_patterns("target", "logs"))  # fmt: skip
-    shutil.copytree(PROJECT_ROOT / "seeds", project / "seeds")
-    seed = project / "seeds" / "duty_checks.csv"
-    with seed.open(newline="", encoding="utf-8") as handle:
-        catalogue = list(csv.DictReader(handle))
-    for row in catalogue:
-        if row["check_id"] == check_id:  # move the amber edge past the value
-            lower_is_worse = row["direction"] == "lower_is_worse"
-            row["amber_at"] = str(value if lower_is_worse else value + 1)
-    with seed.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(catalogue[0]))
-        writer.writeheader()
-        writer.writerows(catalogue)
-    warehouse = tmp_path / "copy.duckdb"
-    shutil.copyfile(first_night.home / "warehouse" / "sendwatch.duckdb", warehouse)
-    result = subprocess.run(
-        [sys.executable, "-m", "dbt.cli.main", "build", "--profiles-dir", ".", "--project-dir",
-         ".", "--select", "+fct_duty_checks", "--exclude", "test_type:unit"],
-        cwd=project / "dbt_project", env={**first_night.env, "SENDWATCH_WAREHOUSE": str(warehouse)},
-        capture_output=True, text=True,
+
+    def move_the_amber_edge_past_the_value(catalogue: list[dict[str, str]]) -> None:
+        for row in catalogue:
+            if row["check_id"] == check_id:
+                lower_is_worse = row["direction"] == "lower_is_worse"
+                row["amber_at"] = str(value if lower_is_worse else value + 1)
+
+    warehouse = rebuilt_with_seed(
+        first_night.home / "warehouse" / "sendwatch.duckdb", tmp_path, "duty_checks",
+        move_the_amber_edge_past_the_value, "+fct_duty_checks",
     )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:]
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         status, amber_at = connection.execute(
             "select status, amber_at from fct_duty_checks where urn = ? and academic_year = ? "

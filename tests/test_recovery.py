@@ -54,6 +54,15 @@ class Home:
             timeout=900,
         )
 
+    def refresh_as_of(self, as_of: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "sendwatch.cli", "refresh", "--as-of", as_of],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+
     def drop(self, relative: str, data: bytes, at: datetime = NIGHT) -> None:
         path = self.home / "landing" / relative
         path.parent.mkdir(parents=True, exist_ok=True)

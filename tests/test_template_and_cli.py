@@ -227,11 +227,15 @@ def test_term_dates_seed_follows_the_census_rules() -> None:
     from sendwatch.terms import SAMPLE_TERMS
 
     rows = (PROJECT_ROOT / "seeds" / "term_dates.csv").read_text().splitlines()[1:]
-    expected = [f"{t.academic_year},{t.term},{t.census_date},{t.deadline}" for t in SAMPLE_TERMS]
+    expected = [
+        f"{t.academic_year},{t.term},{t.starts_on},{t.ends_on},{t.census_date},{t.deadline}"
+        for t in SAMPLE_TERMS
+    ]
     assert rows == expected
-    assert rows[0] == "2024-25,autumn,2024-10-03,2024-10-31"  # first Thursday of October
-    assert rows[1] == "2024-25,spring,2025-01-16,2025-02-13"  # third Thursday of January
-    assert rows[2] == "2024-25,summer,2025-05-15,2025-06-12"  # third Thursday of May
+    # first Thursday of October, third of January and of May; terms cover every day
+    assert rows[0] == "2024-25,autumn,2024-09-01,2024-12-31,2024-10-03,2024-10-31"
+    assert rows[1] == "2024-25,spring,2025-01-01,2025-04-30,2025-01-16,2025-02-13"
+    assert rows[2] == "2024-25,summer,2025-05-01,2025-08-31,2025-05-15,2025-06-12"
 
 
 def test_exported_cells_never_start_a_formula() -> None:

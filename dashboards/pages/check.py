@@ -8,22 +8,12 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboards import data
-from dashboards.components import STATUS_LABELS, Table, exportable, table
+from dashboards.components import Table, exportable, table
 from dashboards.filters import filters_from, school_address
 
 dash.register_page(
     __name__, path_template="/check/<check_id>", title="Check - sendwatch", name="Check"
 )
-
-# colour only adds to the legend's words: each status also has its own fill pattern
-STATUS_STYLE = {
-    "red": ("#d4351c", "x"),
-    "amber": ("#f47738", "/"),
-    "no_return": ("#505a5f", "."),
-    "low_numbers": ("#b1b4b6", "+"),
-    "green": ("#00703c", ""),
-    "not_applicable": ("#f3f2f1", "-"),
-}
 
 
 def layout(check_id: str | None = None, **query: str) -> html.Div:
@@ -67,22 +57,21 @@ def distribution_table(viewer: data.Viewer, query: dict[str, str]) -> Table | No
     if results.empty:
         return None
     counts = (
-        results.assign(term_label=results["term"].str.title() + " " + results["academic_year"])
-        .pivot_table(
-            index=["academic_year", "term", "term_label"],
+        results.pivot_table(
+            index=["term_order", "term_name"],
             columns="status",
             values="urn",
             aggfunc="count",
             fill_value=0,
         )
         .reset_index()
-        .sort_values(["academic_year", "term"], key=_term_order)
+        .sort_values("term_order")
     )
-    statuses = [s for s in STATUS_LABELS if s in counts.columns]
+    statuses = [s for s in data.statuses(viewer) if s in counts.columns]
     return Table(
         counts,
         f"Schools by status for {check_id}, term by term",
-        {"term_label": "Term", **{s: STATUS_LABELS[s][1] for s in statuses}},
+        {"term_name": "Term", **{s: data.statuses(viewer)[s].label for s in statuses}},
     )
 
 
@@ -106,14 +95,16 @@ def red_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
 
 
 def trend_chart(counts: pd.DataFrame) -> go.Figure:
+    """Stacked bars, most severe status at the bottom; colour only adds to the legend's
+    words: each status also has its own fill pattern (both from the status seed)."""
     figure = go.Figure()
-    for status, (colour, pattern) in STATUS_STYLE.items():
+    for status, words in data.statuses(data.LA_OFFICER).items():
         if status in counts.columns:
             figure.add_bar(
-                name=STATUS_LABELS[status][1],
-                x=counts["term_label"],
+                name=words.label,
+                x=counts["term_name"],
                 y=counts[status],
-                marker={"color": colour, "pattern": {"shape": pattern}},
+                marker={"color": words.colour, "pattern": {"shape": words.pattern}},
             )
     figure.update_layout(
         barmode="stack",
@@ -125,9 +116,3 @@ def trend_chart(counts: pd.DataFrame) -> go.Figure:
         plot_bgcolor="#ffffff",
     )
     return figure
-
-
-def _term_order(column: pd.Series) -> pd.Series:
-    """Academic years sort as text; terms in the order of the school year."""
-    order = {"autumn": 0, "spring": 1, "summer": 2}
-    return column.map(order) if column.name == "term" else column

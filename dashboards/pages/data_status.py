@@ -42,6 +42,7 @@ def layout(**query: str) -> html.Div:
             table(quarantine_table(viewer, shown), export="data-quarantine", **shown),
             html.H2("The last night's tests and quality gates"),
             run_checks_section(viewer, last),
+            documentation_links(viewer),
         ]
     )
 
@@ -50,11 +51,13 @@ def refresh_summary(published: dict, last: dict | None) -> list:
     """The last successful refresh and its age; a warning if the last night failed."""
     parts = []
     if published:
-        age = datetime.now(UTC) - published["published_at"].to_pydatetime()
+        age = datetime.now(UTC) - published["built_at"].to_pydatetime()
         parts.append(
             html.P(
-                f"Last successful refresh: {published['published_at']:%d %B %Y %H:%M} UTC "
-                f"({describe_age(age)}); {published['returns_loaded']} returns loaded, "
+                f"Last successful refresh: {published['built_at']:%d %B %Y %H:%M} UTC "
+                f"({describe_age(age)}), judging returns as at "
+                f"{published['as_of']:%d %B %Y %H:%M} UTC; "
+                f"{published['returns_loaded']} returns loaded, "
                 f"{published['returns_rejected']} rejected, "
                 f"{published['files_duplicate']} duplicates.",
                 id="last-refresh",
@@ -104,6 +107,32 @@ def run_checks_section(viewer: data.Viewer, last: dict | None) -> html.Div:
                 open=bool(len(failing)),
             ),
         ]
+    )
+
+
+def documentation_links(viewer: data.Viewer) -> html.Div:
+    """Where the checks are written down: GX Data Docs of the night served, dbt docs."""
+    sites = data.documentation(viewer)
+    items = [
+        html.Li(
+            html.A(
+                "Great Expectations Data Docs for the night being served",
+                href="/data-docs/index.html",
+            )
+            if sites["data_docs"]
+            else "Great Expectations Data Docs: none published yet."
+        ),
+        html.Li(
+            html.A(
+                "dbt documentation: every model, column, test and exposure",
+                href="/dbt-docs/index.html",
+            )
+            if sites["dbt_docs"]
+            else "dbt documentation: not built yet (run sendwatch docs)."
+        ),
+    ]
+    return html.Div(
+        [html.H2("How the data is checked and modelled"), html.Ul(items)], id="documentation"
     )
 
 

@@ -1,5 +1,8 @@
 """Overview: for a term, which schools may not be meeting which duties.
 
+The first screen is what was found: the schools with a red or amber must or should
+duty, worst first (the nightly build's ranking), each with those duties named.
+Signals sit apart; the full grid of every check follows, the school column pinned.
 Filters are links and a search form (the GOV.UK pattern): every view has its own
 address, works from the keyboard and with a screen reader, and is filtered on
 the server. Exports are links to the same view as CSV or XLSX.
@@ -12,12 +15,13 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboards import data
-from dashboards.components import STATUS_LABELS, notice, status_text
+from dashboards.components import badge, notice, status_labels, status_text
 from dashboards.filters import FILTER_KEYS, address, filters_from, school_address
 
 dash.register_page(__name__, path="/", title="Overview - sendwatch", name="Overview")
 
-NOT_CHECKS = ("urn", "school_name", "phase", "locality", "worst", "red_count")
+NOT_CHECKS = ("urn", "school_name", "phase", "locality", "overall_status", "attention_rank")
+FOUND_SHOWN = 100  # schools listed on the first screen; the grid below has them all
 
 
 def _choice(
@@ -73,46 +77,62 @@ def layout(**query: str) -> html.Div:
         for t in data.terms(viewer).itertuples()
     ]
     rows, checks = grid_rows(filters)
+    flagged = data.flagged_duties(viewer, filters)
     return html.Div(
         [
             html.H1("Which schools, which duties"),
-            html.P(
-                "Each cell is one check of the term's return, shown with a symbol and words as "
-                "well as colour. Worst first by the must and should duties. Select a school's "
-                "name for its evidence."
-            ),
             html.Div(
                 [
-                    _choice("Term", "term", terms, query),
-                    _choice(
-                        "Phase",
-                        "phase",
-                        [("", "All phases")] + [(p, p.replace("_", " ")) for p in choices["phase"]],
-                        query,
-                    ),
-                    _choice(
-                        "Locality",
-                        "locality",
-                        [("", "All localities")] + [(p, p) for p in choices["locality"]],
-                        query,
-                    ),
-                    _choice(
-                        "Strength",
-                        "strength",
+                    html.Div(
                         [
-                            ("", "All strengths"),
-                            ("must", "Must"),
-                            ("should", "Should"),
-                            ("signal", "Signal"),
+                            _choice("Term", "term", terms, query),
+                            _choice(
+                                "Phase",
+                                "phase",
+                                [("", "All phases")]
+                                + [(p, p.replace("_", " ")) for p in choices["phase"]],
+                                query,
+                            ),
+                            _choice(
+                                "Locality",
+                                "locality",
+                                [("", "All localities")] + [(p, p) for p in choices["locality"]],
+                                query,
+                            ),
+                            _search(query),
                         ],
-                        query,
+                        className="filters-column",
                     ),
-                    _search(query),
+                    html.Div(
+                        [
+                            html.Div(headline_cards(filters), className="headline"),
+                            *found_section(flagged, filters),
+                        ],
+                        className="found-column",
+                    ),
                 ],
+                className="overview-layout",
+            ),
+            *signals_section(viewer, filters),
+            html.H2(f"Every school and check: {len(rows)} schools", id="grid-heading"),
+            html.P(
+                "Each cell is one check of the term's return, shown with a symbol and words as "
+                "well as colour, worst school first. Select a school's name for its evidence."
+            ),
+            html.Div(
+                _choice(
+                    "Strength",
+                    "strength",
+                    [
+                        ("", "All strengths"),
+                        ("must", "Must"),
+                        ("should", "Should"),
+                        ("signal", "Signal"),
+                    ],
+                    query,
+                ),
                 className="filters",
             ),
-            html.Div(headline_cards(filters), className="headline"),
-            html.H2(f"Schools and checks: {len(rows)} schools"),
             html.P(
                 [
                     html.A(
@@ -133,7 +153,7 @@ def layout(**query: str) -> html.Div:
             grid(rows, checks),
             html.Details(
                 [html.Summary("Key to the symbols")]
-                + [html.P(status_text(s)) for s in STATUS_LABELS],
+                + [html.P(status_text(s)) for s in data.statuses(viewer)],
                 className="key",
             ),
             html.H2("Each check across all schools"),
@@ -148,8 +168,70 @@ def layout(**query: str) -> html.Div:
     )
 
 
+def found_section(flagged, filters: data.Filters) -> list:
+    """The schools with a red or amber must or should duty, worst first, duties named."""
+    schools = list(flagged.groupby("attention_rank", sort=True))
+    red = flagged.loc[flagged["status"] == "red", "urn"].nunique()
+    heading = html.H2(
+        f"Schools where a duty may not be met: {len(schools)} "
+        f"({red} with a red duty), {filters.term} {filters.academic_year}",
+        id="found-heading",
+    )
+    if not schools:
+        return [heading, html.P("No school has a red or amber must or should duty.")]
+    items = [found_item(rows, filters) for _, rows in schools[:FOUND_SHOWN]]
+    more = len(schools) - FOUND_SHOWN
+    return [
+        heading,
+        html.Ol(items, className="found-list", id="found-list"),
+        *([html.P(f"And {more} more: every school is in the grid below.")] if more > 0 else []),
+    ]
+
+
+def found_item(rows, filters: data.Filters) -> html.Li:
+    first = rows.iloc[0]
+    duties = [
+        html.Li(f"{status_labels()[duty.status][0]} {duty.title} ({duty.strength}, {duty.status})")
+        for duty in rows.itertuples()
+    ]
+    return html.Li(
+        [
+            html.A(first["school_name"], href=school_address(first["urn"], filters)),
+            " ",
+            badge(first["overall_status"]),
+            html.Ul(duties, className="found-duties"),
+        ],
+        **{"data-urn": first["urn"]},
+    )
+
+
+def signals_section(viewer: data.Viewer, filters: data.Filters) -> list:
+    """Signals are not duties: patterns worth a conversation, listed apart."""
+    schools = data.school_statuses(viewer, filters)
+    raised = schools[schools["signals_raised"] > 0]
+    if raised.empty:
+        return []
+    return [
+        html.H2(f"Signals worth a conversation (not duties): {len(raised)} schools"),
+        html.Ul(
+            [
+                html.Li(
+                    [
+                        html.A(row.school_name, href=school_address(row.urn, filters)),
+                        f": {row.signals_flagged}",
+                    ]
+                )
+                for row in raised.itertuples()
+            ],
+            className="signal-list",
+            id="signal-list",
+        ),
+    ]
+
+
 def headline_cards(filters: data.Filters) -> list[html.Div]:
-    numbers = data.headline(data.LA_OFFICER, filters.academic_year, filters.term)
+    """The term's figures for the schools the filters leave."""
+    numbers = data.headline(data.LA_OFFICER, filters)
     share, national = numbers["sen_support_share"], numbers["national_share"]
     cards = [
         ("Schools", numbers["schools"]),
@@ -166,8 +248,9 @@ def headline_cards(filters: data.Filters) -> list[html.Div]:
         html.Div(
             [html.P(label, className="card-label"), html.P(str(value), className="card-value")],
             className="card",
+            id=f"headline-{index}",
         )
-        for label, value in cards
+        for index, (label, value) in enumerate(cards)
     ]
 
 
@@ -189,10 +272,16 @@ def grid_rows(filters: data.Filters) -> tuple[list[dict], list[str]]:
 def grid(rows: list[dict], checks: list[str]) -> dag.AgGrid:
     rules = {
         f"status-{s}": f"params.value && params.value.startsWith('{symbol}')"
-        for s, (symbol, _) in STATUS_LABELS.items()
+        for s, (symbol, _) in status_labels().items()
     }
     columns = [
-        {"field": "school", "headerName": "School", "cellRenderer": "markdown", "pinned": "left"},
+        {
+            "field": "school",
+            "headerName": "School",
+            "cellRenderer": "markdown",
+            "pinned": "left",
+            "width": 280,
+        },
         {"field": "urn", "headerName": "URN", "width": 100},
     ] + [
         {

@@ -6,7 +6,7 @@ import dash
 from dash import html
 
 from dashboards import data
-from dashboards.components import Table, exportable, table
+from dashboards.components import Table, badge, exportable, table
 from dashboards.filters import filters_from
 
 dash.register_page(
@@ -26,6 +26,7 @@ def layout(urn: str | None = None, **query: str) -> html.Div:
         [
             html.H1(f"{school['school_name']} ({urn})"),
             html.P(f"{school['phase'].replace('_', ' ').title()}, {school['locality']}."),
+            overall(viewer, urn, query),
             html.Button(
                 "Print a visit brief",
                 id="print-brief",
@@ -39,6 +40,23 @@ def layout(urn: str | None = None, **query: str) -> html.Div:
             html.H2("Returns received"),
             table(returns_table(viewer, query), export="school-returns", **query),
         ]
+    )
+
+
+def overall(viewer: data.Viewer, urn: str, query: dict[str, str]) -> html.P:
+    """The school's overall status in the term: its most severe must or should duty."""
+    filters = filters_from(query, viewer)
+    terms = data.school_terms(viewer, urn)
+    chosen = terms[
+        (terms["academic_year"] == filters.academic_year) & (terms["term"] == filters.term)
+    ]
+    if chosen.empty:
+        return html.P("Not on the register for this term.", id="school-overall")
+    row = chosen.iloc[0]
+    flagged = f" Duties: {row['duties_flagged']}." if row["duties_flagged"] else ""
+    return html.P(
+        [f"Overall, {row['term_name']}: ", badge(row["overall_status"]), flagged],
+        id="school-overall",
     )
 
 

@@ -91,7 +91,7 @@ def validate(files: tuple[Path, ...], register: Path | None) -> None:
 
     Exit 0 if every file is valid, 1 if any is not, 2 for a usage error.
     """
-    from sendwatch.contract.v1 import delivery_key
+    from sendwatch.contract.v1 import group_into_deliveries
     from sendwatch.problems import summarise
     from sendwatch.register import read_register_urns
     from sendwatch.validation import check_delivery
@@ -101,11 +101,10 @@ def validate(files: tuple[Path, ...], register: Path | None) -> None:
         raise SendwatchUsageError(f"no such file: {', '.join(missing)}")
     urns = read_register_urns(register) if register else None
     limits = load_settings().limits
-    deliveries: dict[tuple[Path, str, str], dict[str, Path]] = {}
-    for path in sorted(files):  # grouped as the nightly pipeline groups landing
-        deliveries.setdefault((path.parent, *delivery_key(path.name)), {})[path.name] = path
     rejected = 0
-    for (_, kind, _), contents in deliveries.items():
+    deliveries = group_into_deliveries(sorted(files), lambda path: path)
+    for (_, kind, _), paths in deliveries.items():
+        contents = {path.name: path for path in paths}
         result = check_delivery(kind, contents, date.today(), urns, limits)
         names = ", ".join(sorted(contents))
         if result.valid:
@@ -127,7 +126,14 @@ def validate(files: tuple[Path, ...], register: Path | None) -> None:
 
 
 @cli.command()
-def refresh() -> None:
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    help="Rebuild a past night as it ran: judge as at the end of DATE (YYYY-MM-DD, in "
+    "England) or at an ISO 8601 moment; files received later are left out.",
+)
+def refresh(as_of: str | None) -> None:
     """Run the nightly pipeline once, now (the same Airflow DAG the scheduler runs).
 
     Progress goes to stderr, the night's summary to stdout. Exit 0 if it published
@@ -136,11 +142,12 @@ def refresh() -> None:
     """
     from sendwatch.pipeline.runtime import refresh as run_refresh
 
+    moment = as_of_moment(as_of) if as_of else None
     settings = checked_settings()
     os.environ["SENDWATCH_PROGRESS"] = "1"
     click.echo(f"Refreshing from {settings.landing} ...", err=True)
     with _stdout_to_stderr():  # Airflow and library logs are not the summary
-        result = run_refresh(settings)
+        result = run_refresh(settings, moment)
     _print_summary(result.summary)
     if not result.succeeded:
         failure = result.summary.get("failure") or {}
@@ -150,6 +157,24 @@ def refresh() -> None:
             + ": "
             f"{failure.get('error', result.state)}. The previous snapshot is still served."
         )
+
+
+def as_of_moment(text: str) -> str:
+    """An ISO 8601 moment from a date (its last moment in England) or a moment."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    try:
+        if len(text) == 10:
+            day = datetime.strptime(text, "%Y-%m-%d").date()
+            moment = datetime.combine(day, time(23, 59, 59), ZoneInfo("Europe/London"))
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise SendwatchUsageError(f"--as-of {text!r} is not a date (YYYY-MM-DD)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("Europe/London"))
+    return moment.isoformat()
 
 
 def valid_settings() -> Settings:

@@ -33,6 +33,27 @@ def current_snapshot(settings: Settings) -> Path | None:
     return snapshot if snapshot.exists() else None
 
 
+def published_data_docs(settings: Settings) -> Path | None:
+    """The index.html of the Great Expectations Data Docs published with the current
+    snapshot (``published/data_docs/<snapshot>/``), or None where there are none."""
+    snapshot = current_snapshot(settings)
+    if snapshot is None:
+        return None
+    index = published_folder(settings) / "data_docs" / snapshot.stem / "index.html"
+    return index if index.exists() else None
+
+
+def dbt_docs_folder(settings: Settings) -> Path:
+    """Where ``sendwatch docs`` builds the dbt documentation site."""
+    return settings.home / "docs"
+
+
+def dbt_docs_site(settings: Settings) -> Path | None:
+    """The dbt docs site's index.html, if ``sendwatch docs`` has built it."""
+    index = dbt_docs_folder(settings) / "dbt_target" / "index.html"
+    return index if index.exists() else None
+
+
 def open_snapshot(settings: Settings) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the current snapshot."""
     snapshot = current_snapshot(settings)

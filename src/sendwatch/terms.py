@@ -10,6 +10,9 @@ from sendwatch.contract.v1 import TERMS
 
 THURSDAY = 3
 DEADLINE_DAYS = 28
+# the months each term spans (September-December, January-April, May-August), so
+# every day of the year falls in exactly one term, holidays with the term before
+TERM_MONTHS = {"autumn": (9, 12), "spring": (1, 4), "summer": (5, 8)}
 
 
 def nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
@@ -40,6 +43,17 @@ class Term:
             return nth_weekday(self.start_year, 10, THURSDAY, 1)
         month = 1 if self.term == "spring" else 5
         return nth_weekday(self.start_year + 1, month, THURSDAY, 3)
+
+    @property
+    def starts_on(self) -> date:
+        """First day of the term as sendwatch counts it: whole months, no gaps."""
+        year = self.start_year if self.term == "autumn" else self.start_year + 1
+        return date(year, TERM_MONTHS[self.term][0], 1)
+
+    @property
+    def ends_on(self) -> date:
+        """Last day of the term: the day before the next one starts."""
+        return self.next().starts_on - timedelta(days=1)
 
     @property
     def deadline(self) -> date:
@@ -74,13 +88,37 @@ def write_term_dates_seed(path: Path, first: Term = SAMPLE_TERMS[0], count: int 
 
     An LA adds the coming terms (or sets its own deadlines) by editing the seed.
     """
-    lines = ["academic_year,term,census_date,deadline"]
+    lines = ["academic_year,term,starts_on,ends_on,census_date,deadline"]
     lines += [
-        f"{t.academic_year},{t.term},{t.census_date.isoformat()},{t.deadline.isoformat()}"
+        ",".join(
+            [t.academic_year, t.term]
+            + [d.isoformat() for d in (t.starts_on, t.ends_on, t.census_date, t.deadline)]
+        )
         for t in term_range(first, count)
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def collected_terms(seed: Path | None = None) -> list[CollectedTerm]:
+    """The terms the LA collects, as its term-dates seed says (the dbt seed itself)."""
+    import csv
+
+    from sendwatch.settings import PROJECT_ROOT
+
+    path = seed or PROJECT_ROOT / "seeds" / "term_dates.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            CollectedTerm(row["academic_year"], row["term"], date.fromisoformat(row["deadline"]))
+            for row in csv.DictReader(handle)
+        ]
+
+
+@dataclass(frozen=True)
+class CollectedTerm:
+    academic_year: str
+    term: str
+    deadline: date
 
 
 if __name__ == "__main__":

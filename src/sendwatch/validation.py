@@ -27,7 +27,7 @@ from sendwatch.contract.v1 import (
     Kind,
     ReturnName,
     Sheet,
-    delivery_key,
+    group_into_deliveries,
     parse_return_file_name,
 )
 from sendwatch.problems import Problem, column_letter
@@ -83,19 +83,17 @@ class ValidatedReturn:
 
 
 def group_return_files(paths: Iterable[Path]) -> tuple[list[ReturnFiles], list[Problem]]:
-    """Group files into returns by name (as the nightly pipeline does, see
-    ``delivery_key``); files that name no return are problems."""
-    returns: dict[str, ReturnFiles] = {}
+    """Group files into returns as the nightly pipeline does (``group_into_deliveries``);
+    files that name no return are problems."""
+    returns: list[ReturnFiles] = []
     problems: list[Problem] = []
-    for path in sorted(paths):
-        kind, key = delivery_key(path.name)
-        name = parse_return_file_name(path.name)
-        if kind != "return" or name is None:
-            problems.append(unknown_file(path.name))
+    for (_, kind, _), members in group_into_deliveries(sorted(paths), lambda p: p).items():
+        if kind != "return":
+            problems += [unknown_file(path.name) for path in members]
             continue
-        group = returns.setdefault(key, ReturnFiles(name, {}))
-        group.files[path.name] = path.read_bytes()
-    return list(returns.values()), problems
+        name = parse_return_file_name(members[0].name)
+        returns.append(ReturnFiles(name, {path.name: path.read_bytes() for path in members}))
+    return returns, problems
 
 
 def unknown_file(file_name: str) -> Problem:

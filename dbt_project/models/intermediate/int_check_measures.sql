@@ -1,24 +1,22 @@
--- What each check of duties-v1 measures, per school and term with a return in
--- force: value, numerator, denominator, and a detail for the evidence sentence.
+-- What each check of duties-v1 measures, per register school, term and check:
+-- value, numerator, denominator, a detail for the evidence sentence, and the
+-- check's bands and words from the catalogue, so the statuses need nothing else.
 -- forced_status is set only where a check's own rule decides before its bands.
-with returns_in_force as (
-    select * from {{ ref('int_returns_in_force') }}
+with school_term_returns as (
+    select * from {{ ref('int_school_term_returns') }}
 ),
 
 pupil_facts as (
     select * from {{ ref('int_pupil_term_facts') }}
 ),
 
-school_terms as (
-    select * from {{ ref('int_school_terms') }}
-),
-
-national_rates as (
-    select * from {{ ref('stg_reference__national_sen_support_rates') }}
-),
-
 duty_checks as (
-    select * from {{ ref('stg_reference__duty_checks') }}
+    select * from {{ ref('dim_duty_check') }}
+),
+
+returns_in_force as (
+    select * from school_term_returns
+    where submission_in_force is not null
 ),
 
 pupil_counts as (
@@ -58,7 +56,6 @@ schools as (
     select
         returns_in_force.*,
         pupil_counts.* exclude (urn, academic_year, term),  -- noqa: RF02
-        national_rates.sen_support_rate as national_rate,
         {{ full_months_between('returns_in_force.senco_appointed_date',
             'returns_in_force.census_date') }} as senco_months_in_post,
         {{ full_months_between('returns_in_force.sen_information_report_updated',
@@ -75,8 +72,6 @@ schools as (
             returns_in_force.urn = pupil_counts.urn
             and returns_in_force.academic_year = pupil_counts.academic_year
             and returns_in_force.term = pupil_counts.term
-    left join national_rates
-        on returns_in_force.phase = national_rates.phase
 ),
 
 schools_with_budget as (
@@ -95,6 +90,12 @@ part_time_bands as (
         red_at
     from duty_checks
     where check_id = 'part_time_timetables'
+),
+
+parent_request_bands as (
+    select amber_at
+    from duty_checks
+    where check_id = 'parent_led_ehc_requests'
 ),
 
 measures as (
@@ -272,7 +273,29 @@ measures as (
 
     union all
 
-    {{ rate_measure('parent_led_ehc_requests', 'parent_requests', 'ehc_requests') }}
+    -- judged on its counts, not as a rate: a school makes only a few requests a
+    -- year, so low_numbers does not apply; amber needs enough parent requests
+    select
+        schools_with_budget.urn,
+        schools_with_budget.academic_year,
+        schools_with_budget.term,
+        'parent_led_ehc_requests' as check_id,
+        schools_with_budget.parent_requests
+        / nullif(schools_with_budget.ehc_requests, 0) as value,
+        schools_with_budget.parent_requests as numerator,
+        schools_with_budget.ehc_requests as denominator,
+        case
+            when coalesce(schools_with_budget.ehc_requests, 0) = 0 then 'not_applicable'
+            when
+                schools_with_budget.parent_requests >= {{ var('parent_requests_at_least') }}
+                and schools_with_budget.parent_requests / schools_with_budget.ehc_requests
+                >= parent_request_bands.amber_at
+                then 'amber'
+            else 'green'
+        end as forced_status,
+        null as detail
+    from schools_with_budget
+    cross join parent_request_bands
 ),
 
 return_measures as (
@@ -301,31 +324,57 @@ return_measures as (
                     || strftime(deadline, '%-d %B %Y') || '.'
             else 'The return is not due until ' || strftime(deadline, '%-d %B %Y') || '.'
         end as detail
-    from school_terms
+    from school_term_returns
+),
+
+unioned_measures as (
+    -- the return measures list their columns in another order: union them by name
+    select * from measures
+    union all by name
+    select * from return_measures
+),
+
+all_measures as (
+    select
+        urn,
+        academic_year,
+        term,
+        check_id,
+        cast(value as double) as value,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator,
+        cast(forced_status as varchar) as forced_status,
+        cast(detail as varchar) as detail
+    from unioned_measures
 )
 
+-- every check for every school and term, measured or not (no return: no measures)
 select
-    urn,
-    academic_year,
-    term,
-    check_id,
-    cast(value as double) as value,
-    cast(numerator as double) as numerator,
-    cast(denominator as double) as denominator,
-    cast(forced_status as varchar) as forced_status,
-    cast(detail as varchar) as detail
-from measures
-
-union all
-
-select
-    urn,
-    academic_year,
-    term,
-    check_id,
-    cast(value as double) as value,
-    cast(numerator as double) as numerator,
-    cast(denominator as double) as denominator,
-    cast(forced_status as varchar) as forced_status,
-    cast(detail as varchar) as detail
-from return_measures
+    school_term_returns.urn,
+    school_term_returns.academic_year,
+    school_term_returns.term,
+    duty_checks.check_id,
+    all_measures.value,
+    all_measures.numerator,
+    all_measures.denominator,
+    all_measures.forced_status,
+    all_measures.detail,
+    duty_checks.strength,
+    duty_checks.paragraph,
+    duty_checks.measure,
+    duty_checks.direction,
+    duty_checks.amber_at,
+    duty_checks.red_at,
+    duty_checks.amber_high_at,
+    duty_checks.red_high_at,
+    duty_checks.evidence_template,
+    duty_checks.not_applicable_text,
+    school_term_returns.submission_in_force is not null as has_return
+from school_term_returns
+cross join duty_checks
+left join all_measures
+    on
+        school_term_returns.urn = all_measures.urn
+        and school_term_returns.academic_year = all_measures.academic_year
+        and school_term_returns.term = all_measures.term
+        and duty_checks.check_id = all_measures.check_id

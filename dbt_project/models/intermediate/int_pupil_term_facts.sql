@@ -1,7 +1,7 @@
 -- One row per pupil in each return in force: what the checks count, judged
 -- against the return's census date (duties-v1).
-with returns_in_force as (
-    select * from {{ ref('int_returns_in_force') }}
+with school_terms as (
+    select * from {{ ref('int_school_terms') }}
 ),
 
 pupils as (
@@ -11,13 +11,13 @@ pupils as (
 pupils_at_census as (
     select
         pupils.*,
-        returns_in_force.urn,
-        returns_in_force.academic_year,
-        returns_in_force.term,
-        returns_in_force.census_date
+        school_terms.urn,
+        school_terms.academic_year,
+        school_terms.term,
+        school_terms.census_date
     from pupils
-    inner join returns_in_force
-        on pupils.submission_id = returns_in_force.submission_id
+    inner join school_terms
+        on pupils.submission_id = school_terms.submission_in_force
 )
 
 select

@@ -1,4 +1,5 @@
--- The checks of duties-v1 with their paragraph, strength and default bands.
+-- The checks of duties-v1 with their paragraph, strength, how each is measured,
+-- its default bands and the words its evidence is written in.
 with duty_checks as (
     select * from {{ ref('stg_reference__duty_checks') }}
 )
@@ -8,9 +9,12 @@ select
     title,
     paragraph,
     strength,
+    measure,
     direction,
     amber_at,
     red_at,
     amber_high_at,
-    red_high_at
+    red_high_at,
+    evidence_template,
+    not_applicable_text
 from duty_checks

@@ -3,39 +3,33 @@
 -- against, the paragraph of the Code and a sentence an officer can read out.
 with statuses as (
     select * from {{ ref('int_check_statuses') }}
-),
-
-duty_checks as (
-    select * from {{ ref('stg_reference__duty_checks') }}
 )
 
 select
-    statuses.urn,
-    statuses.academic_year,
-    statuses.term,
-    statuses.check_id,
-    statuses.status,
-    statuses.value,
-    statuses.numerator,
-    statuses.denominator,
-    statuses.amber_at,
-    statuses.red_at,
-    duty_checks.paragraph,
-    duty_checks.strength,
+    urn,
+    academic_year,
+    term,
+    check_id,
+    status,
+    value,
+    numerator,
+    denominator,
+    amber_at,
+    red_at,
+    paragraph,
+    strength,
     case
-        when statuses.status = 'no_return' then 'No valid return was received for this term.'
-        when statuses.status = 'not_applicable' and duty_checks.not_applicable_text is not null
+        when status = 'no_return' then 'No valid return was received for this term.'
+        when status = 'not_applicable' and not_applicable_text is not null
             then
-                'Nothing to judge: ' || lower(duty_checks.not_applicable_text[1])
-                || duty_checks.not_applicable_text[2:]
-        when statuses.status = 'low_numbers'
+                'Nothing to judge: ' || lower(not_applicable_text[1])
+                || not_applicable_text[2:]
+        when status = 'low_numbers'
             then
                 'Fewer than {{ var("low_numbers_below") }} pupils are counted, so no rate is '
-                || 'shown: ' || cast(statuses.numerator as bigint) || ' of '
-                || cast(statuses.denominator as bigint) || '.'
-        else {{ render_evidence('duty_checks.evidence_template', 'statuses.numerator',
-            'statuses.denominator', 'statuses.value', 'statuses.detail') }}
+                || 'shown: ' || cast(numerator as bigint) || ' of '
+                || cast(denominator as bigint) || '.'
+        else {{ render_evidence('evidence_template', 'numerator',
+            'denominator', 'value', 'detail') }}
     end as evidence
 from statuses
-inner join duty_checks
-    on statuses.check_id = duty_checks.check_id

@@ -9,8 +9,13 @@ this module.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import PurePath
+from typing import TypeVar
+
+Item = TypeVar("Item")
 
 VERSION = "1.0"
 EARLIEST_DATE_YEAR = 2000
@@ -603,6 +608,22 @@ def delivery_key(file_name: str) -> tuple[str, str]:
     if ENQUIRIES_FILE_PATTERN.match(file_name):
         return "enquiries", file_name
     return "unknown", file_name
+
+
+DeliveryGroup = tuple[str, str, str]  # (folder, kind, key)
+
+
+def group_into_deliveries(
+    items: Iterable[Item], path_of: Callable[[Item], PurePath]
+) -> dict[DeliveryGroup, list[Item]]:
+    """Files grouped into deliveries, the one rule the pipeline, ``validate`` and the
+    checks share: by ``delivery_key``, and only within one folder (two schools'
+    CSV pairs dropped in different folders never mix)."""
+    groups: dict[DeliveryGroup, list[Item]] = {}
+    for item in items:
+        path = path_of(item)
+        groups.setdefault((str(path.parent), *delivery_key(path.name)), []).append(item)
+    return groups
 
 
 def return_file_names(urn: str, academic_year: str, term: str, file_format: str) -> list[str]:

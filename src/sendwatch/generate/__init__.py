@@ -6,6 +6,8 @@
     out/landing/<YYYY-MM-DD>/...         files as they arrive, one folder per day;
                                          each file's modification time is its receipt
     out/ground_truth/duty_flags.csv      every planted (school, term, check) status
+    out/ground_truth/duty_statuses.csv   every check's status for every school and
+                                         term, as the oracle judges it (generate.oracle)
     out/ground_truth/rejected_returns.csv  returns that must be rejected, and why
     out/ground_truth/deliveries.csv      every file, when it arrived, what must happen
     out/README.txt                       what all this is
@@ -23,15 +25,26 @@ import random
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from sendwatch.contract.duties import measuring_vars
 from sendwatch.contract.v1 import VERSION
 from sendwatch.generate import calibration
+from sendwatch.generate.edges import EDGE_CHECKS, receipt
 from sendwatch.generate.enquiries import write_enquiries
 from sendwatch.generate.names import LOCALITIES, fictional_urn, school_names, slug
+from sendwatch.generate.oracle import (
+    ENGLAND,
+    STATUS_COLUMNS,
+    SchoolTerm,
+    Submission,
+    judged_terms,
+    status_rows,
+)
+from sendwatch.generate.oracle import statuses as judge
 from sendwatch.generate.plan import INVALID_RULE, Delivery, SamplePlan, make_plan
 from sendwatch.generate.school import SchoolProfile, SchoolSimulation, TermReturn
 from sendwatch.generate.writers import Style, received_stamp, render_return
@@ -63,6 +76,7 @@ XLSX_SHARE = {"bcp": 0.6, "england": 0.2}
 UNRELATED_TO_ENQUIRIES = ("identification_rate", "return_received")
 OPENED = date(2025, 9, 1)
 CLOSED = date(2025, 8, 31)
+LATE_DAYS = (3, 20)  # a late return arrives this many days after the deadline
 
 FLAG_COLUMNS = ["urn", "academic_year", "term", "check_id", "expected_status", "origin"]
 REJECT_COLUMNS = ["file_names", "urn", "academic_year", "term", "rule_id", "planted_as"]
@@ -87,6 +101,9 @@ class GenerationSummary:
     rejected_returns: int = 0
     enquiries: int = 0
     checks_covered: set[str] = field(default_factory=set)
+    edge_cases: int = 0  # school-terms with values planted at the band edges
+    statuses: int = 0  # rows of duty_statuses.csv
+    judged_as_at: datetime | None = None
 
 
 def choose_sizes(scale: str, schools: int | None) -> list[calibration.SchoolSize]:
@@ -133,6 +150,8 @@ class _Job:
     plan: SamplePlan
     needs: dict[str, list[tuple[str, int]]]
     national: dict[str, float]
+    as_of: datetime  # the moment duty_statuses.csv is judged as at
+    judged: list[tuple[Term, date]]  # the collected terms, with their deadlines
 
 
 @dataclass
@@ -141,11 +160,13 @@ class _SchoolOutput:
 
     urn: str
     flags: list[list[str]] = field(default_factory=list)
+    statuses: list[list[str]] = field(default_factory=list)
     rejected: list[list[str]] = field(default_factory=list)
     deliveries: list[list[str]] = field(default_factory=list)
     register_sizes: dict[Term, int] = field(default_factory=dict)
     flagged_terms: set[Term] = field(default_factory=set)
     files: int = 0
+    edge_cases: int = 0
 
 
 _JOB: _Job | None = None
@@ -164,8 +185,13 @@ def generate(
     scale: str = "bcp",
     terms: int = 6,
     progress: Callable[[int], None] | None = None,
+    as_of: datetime | None = None,
 ) -> GenerationSummary:
-    """Write a sample data set to ``out`` (replacing what is there)."""
+    """Write a sample data set to ``out`` (replacing what is there).
+
+    ``duty_statuses.csv`` is judged as at ``as_of`` (default: the end of the last
+    collected term, when every return the sample sends has arrived).
+    """
     if out.exists():
         shutil.rmtree(out)
     (out / "ground_truth").mkdir(parents=True)
@@ -179,10 +205,20 @@ def generate(
     urns = [p.urn for p in profiles]
     xlsx_share = XLSX_SHARE[scale]
     plan = make_plan(urns, eligible or urns[:1], term_list, seed, xlsx_share=xlsx_share)
+    judged = judged_terms()
+    if as_of is None:
+        as_of = datetime.combine(max(term for term, _ in judged).ends_on, time(23, 59, 59), ENGLAND)
     job = _Job(
-        out, term_list, seed, plan, calibration.need_mix(), calibration.national_support_rates()
+        out,
+        term_list,
+        seed,
+        plan,
+        calibration.need_mix(),
+        calibration.national_support_rates(),
+        as_of,
+        judged,
     )
-    summary = GenerationSummary(schools=len(profiles))
+    summary = GenerationSummary(schools=len(profiles), judged_as_at=as_of)
     register_sizes: dict[str, dict[Term, int]] = {}
     flagged: dict[str, set[Term]] = {}
 
@@ -191,12 +227,16 @@ def generate(
             name: _csv_writer(stack, out / "ground_truth" / f"{name}.csv", columns)
             for name, columns in (
                 ("duty_flags", FLAG_COLUMNS),
+                ("duty_statuses", STATUS_COLUMNS),
                 ("rejected_returns", REJECT_COLUMNS),
                 ("deliveries", DELIVERY_COLUMNS),
             )
         }
         for result in _simulate_all(profiles, job, stack):
             writers["duty_flags"].writerows(result.flags)
+            writers["duty_statuses"].writerows(result.statuses)
+            summary.statuses += len(result.statuses)
+            summary.edge_cases += result.edge_cases
             writers["rejected_returns"].writerows(result.rejected)
             writers["deliveries"].writerows(result.deliveries)
             register_sizes[result.urn] = result.register_sizes
@@ -204,8 +244,8 @@ def generate(
             summary.files += result.files
             summary.returns += len(result.register_sizes)
             summary.rejected_returns += len(result.rejected)
-            for _, _, _, check, status, _ in result.flags:
-                if status in ("amber", "red"):
+            for _, _, _, check, status, origin in result.flags:
+                if status in ("amber", "red") and origin != "edge_case":
                     summary.planted_flags += 1
                     summary.checks_covered.add(check)
             if progress:
@@ -237,16 +277,47 @@ def _simulate_school(profile: SchoolProfile) -> _SchoolOutput:
     simulation = SchoolSimulation(
         profile, job.terms, job.seed, job.needs[profile.phase], job.national[profile.phase]
     )
-    for term_return in simulation.run(lambda term: job.plan.plants_at(profile.urn, term)):
+    received: dict[Term, tuple[Submission, ...]] = {}
+    school_terms = {
+        term: SchoolTerm(profile.urn, profile.phase, term, term.census_date, deadline)
+        for term, deadline in job.judged
+        if profile.open_in(term)
+    }
+    runs = simulation.run(
+        lambda term: job.plan.plants_at(profile.urn, term),
+        lambda term: job.plan.edge_at(profile.urn, term),
+    )
+    for term_return in runs:
         term = term_return.term
         output.register_sizes[term] = len(term_return.pupils)
         delivery = job.plan.delivery(profile.urn, term)
         rng = random.Random(f"{job.seed}:{profile.urn}:{term.index}:delivery")
-        output.files += _deliver(job.out, profile, term_return, delivery, rng, output)
-        for check, status, origin in _expected(term_return, delivery):
+        files, received[term] = _deliver(job.out, profile, term_return, delivery, rng, output)
+        output.files += files
+        expected = list(_expected(term_return, delivery))
+        if term_return.edge and term in school_terms:
+            # an edge case's statuses are the oracle's to decide, never the planter's
+            output.edge_cases += 1
+            oracle = judge(replace(school_terms[term], submissions=received[term]), job.as_of)
+            expected = [e for e in expected if e[0] not in EDGE_CHECKS] + [
+                (check, oracle[check], "edge_case")
+                for check in EDGE_CHECKS
+                if oracle[check] != "green"
+            ]
+        for check, status, origin in expected:
             output.flags.append([profile.urn, term.academic_year, term.term, check, status, origin])
-            if status in ("amber", "red") and check not in UNRELATED_TO_ENQUIRIES:
+            if (
+                status in ("amber", "red")
+                and check not in UNRELATED_TO_ENQUIRIES
+                and origin != "edge_case"
+            ):
                 output.flagged_terms.add(term)
+    output.statuses = list(
+        status_rows(
+            (replace(st, submissions=received.get(term, ())) for term, st in school_terms.items()),
+            job.as_of,
+        )
+    )
     return output
 
 
@@ -281,17 +352,21 @@ def _deliver(
     delivery: Delivery,
     rng: random.Random,
     output: _SchoolOutput,
-) -> int:
-    """Write the file(s) for one school's term as the plan says they arrive."""
+) -> tuple[int, tuple[Submission, ...]]:
+    """Write the file(s) for one school's term as the plan says they arrive.
+
+    Returns how many files, and every valid return among them as the oracle reads it.
+    """
     term = term_return.term
     census = term.census_date
     deadline_days = (term.deadline - census).days
     style = Style(rng) if delivery.messy else Style()
     final = (term_return.school, term_return.pupils)
     sends: list[tuple[datetime, dict[str, bytes], str]] = []
+    valid: list[Submission] = []
     kind = delivery.kind
     if kind == "missing":
-        return 0
+        return 0, ()
     if kind.startswith("invalid"):
         early = (10, 20) if kind.endswith("late") else (4, 9)
         files = _invalid_files(profile.urn, *final, delivery, style)
@@ -308,20 +383,26 @@ def _deliver(
             ]
         )
         if kind == "invalid":
-            return _send_all(out, profile.urn, term, sends, output)
+            return _send_all(out, profile.urn, term, sends, output), ()
     if kind == "resubmitted":
         draft = dict(final[0], number_on_roll=final[0]["number_on_roll"] + 3)
         draft_files = render_return(draft, final[1], delivery.file_format, style)
-        sends.append((_at(census, rng.randint(2, 6), rng), draft_files, "superseded"))
+        moment = _at(census, rng.randint(2, 6), rng)
+        sends.append((moment, draft_files, "superseded"))
+        valid.append(Submission(moment, draft, final[1]))
     if kind in ("late", "invalid_corrected_late"):
-        day = deadline_days + rng.randint(3, 20)
+        day = deadline_days + rng.randint(*LATE_DAYS)
     elif kind == "invalid_corrected":
         day = rng.randint(12, 20)
     else:
         day = rng.randint(8, deadline_days - 3)
     files = render_return(*final, delivery.file_format, style)
-    sends.append((_at(census, day, rng), files, "loaded"))
-    return _send_all(out, profile.urn, term, sends, output)
+    moment = _at(census, day, rng)
+    if term_return.edge:  # received late on the deadline day, or just after it
+        moment = receipt(term_return.edge, term.deadline)
+    sends.append((moment, files, "loaded"))
+    valid.append(Submission(moment, *final))
+    return _send_all(out, profile.urn, term, sends, output), tuple(valid)
 
 
 def _invalid_files(
@@ -409,24 +490,51 @@ def _write_register(path: Path, profiles: list[SchoolProfile]) -> None:
 
 
 def _write_readme(out: Path, seed: int, scale: str, summary: GenerationSummary) -> None:
+    as_at = summary.judged_as_at.isoformat() if summary.judged_as_at else "now"
+    measures = measuring_vars()
+    grace, high_cost = measures["review_grace_days"], measures["high_cost_gbp"]
+    low = measures["low_numbers_below"]
     (out / "README.txt").write_text(
         f"""sendwatch sample data (contract v{VERSION}), seed {seed}, scale {scale}
 
 Fictional schools (URNs from {fictional_urn(0)}) calibrated on real DfE figures:
 school sizes and SEN support rates from "Special educational needs in England",
 January 2023; need mix from the same release; EHC request and refusal rates
-from SEN2 2025. See seeds/seeds.yml in the sendwatch repository.
+from SEN2 2025. See seeds/_seeds.yml in the sendwatch repository.
 
 {summary.schools} schools, {summary.returns} school-terms, {summary.files} return files,
 {summary.planted_flags} planted amber/red (school, term, check) results over
-{len(summary.checks_covered)} checks, {summary.rejected_returns} invalid returns,
+{len(summary.checks_covered)} checks, {summary.edge_cases} school-terms with values planted
+exactly at a band edge or one unit past it, {summary.rejected_returns} invalid returns,
 {summary.enquiries} SENDIASS enquiries.
 
 register.csv         the LA's register of schools
 landing/<date>/      files as they arrived; a file's modification time is its receipt
 ground_truth/        what a correct pipeline must conclude:
-  duty_flags.csv       expected statuses (amber, red, not_applicable, no_return) for
-                       planted problems and the signals real figures imply; any
+  duty_statuses.csv    the status (green, amber, red, not_applicable, low_numbers,
+                       no_return) of every check of duties-v1 for every register school
+                       and collected term: {summary.statuses} rows, judged as at
+                       {as_at} (a night judging as at that moment
+                       must agree; by default, when every file has arrived and
+                       every deadline passed, so any later night too). An oracle
+                       (sendwatch.generate.oracle) works each one out in plain
+                       Python from the rows written and when they arrived, sharing
+                       no code with the pipeline; to judge as at another moment,
+                       call generate(..., as_of=...)
+  duty_flags.csv       expected statuses (amber, red, not_applicable, no_return, and
+                       low_numbers for edge cases) for
+                       planted problems (origin planted, follows_plant) and the
+                       signals real figures imply (calibration); rows with origin
+                       edge_case are the school-terms where values sit exactly at a
+                       band edge or one unit past it (reviews held {grace} and
+                       {grace + 1} days after they were due, pupils identified and
+                       EHC needs assessments requested exactly 12 months before the
+                       census and a day later, parents told on the census date,
+                       provision costing exactly £{high_cost:,} and a penny more,
+                       rates exactly at the amber edge and one pupil short, {low} and
+                       {low - 1} pupils with a specialist, a first return received
+                       on the deadline day and the day after in England), listed
+                       with the oracle's status wherever it is not green. Any
                        (school, term, check) not listed must be neither amber nor red
   rejected_returns.csv returns that must be rejected, with the rule they break
   deliveries.csv       every file, when it arrived, and whether it must load

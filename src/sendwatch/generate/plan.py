@@ -2,7 +2,8 @@
 
 The plan is made before any pupil is simulated, from the seed alone, so the
 same seed always plants the same problems. Statuses are planted against the
-default thresholds of duties-v1; the ground truth records what was planted.
+default thresholds of duties-v1; the ground truth records what was planted. A
+few quiet school-terms get values exactly at a band edge instead (``edges``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from fractions import Fraction
 from itertools import cycle
 from math import floor
 
+from sendwatch.contract.duties import duty_checks, measuring_vars
+from sendwatch.generate.edges import EDGE_KINDS
 from sendwatch.terms import Term
 
 # (check, status, terms it lasts). Cycled through in this order, so even a small
@@ -47,17 +50,15 @@ PLANT_CATALOGUE: tuple[tuple[str, str, int], ...] = (
     ("parent_meetings", "red", 1),
 )
 
-# Bands of the share-of-pupils checks: (amber below, red below), duties-v1 defaults.
+# Bands of the share-of-pupils checks: (amber below, red below), from the catalogue.
 RATE_BANDS: dict[str, tuple[Fraction, Fraction]] = {
-    "parents_informed": (Fraction(1), Fraction(95, 100)),
-    "support_planned": (Fraction(90, 100), Fraction(75, 100)),
-    "reviews_on_time": (Fraction(90, 100), Fraction(75, 100)),
-    "parent_meetings": (Fraction(90, 100), Fraction(75, 100)),
-    "pupil_views": (Fraction(90, 100), Fraction(75, 100)),
-    "specialists_agreed": (Fraction(1), Fraction(90, 100)),
+    check.check_id: (check.amber_at, check.red_at)
+    for check in duty_checks().values()
+    if check.measure == "rate" and check.amber_at is not None and check.red_at is not None
 }
 SENCO_CHECKS = ("senco_designated", "senco_qualified_teacher", "senco_award")
-LOW_NUMBERS_BELOW = 5
+EDGE_COPIES = 2  # school-terms of each kind of edge case (generate.edges) in a sample
+LOW_NUMBERS_BELOW: int = measuring_vars()["low_numbers_below"]
 
 
 def bad_pupils_for(check: str, denominator: int, status: str) -> tuple[int, str] | None:
@@ -105,9 +106,13 @@ class Delivery:
 class SamplePlan:
     plants: dict[tuple[str, Term], list[Plant]] = field(default_factory=dict)
     deliveries: dict[tuple[str, Term], Delivery] = field(default_factory=dict)
+    edges: dict[tuple[str, Term], str] = field(default_factory=dict)  # kind of edge case
 
     def plants_at(self, urn: str, term: Term) -> list[Plant]:
         return self.plants.get((urn, term), [])
+
+    def edge_at(self, urn: str, term: Term) -> str | None:
+        return self.edges.get((urn, term))
 
     def delivery(self, urn: str, term: Term) -> Delivery:
         return self.deliveries.get((urn, term), Delivery())
@@ -173,7 +178,34 @@ def make_plan(
             delivery = plan.deliveries.setdefault((urn, term), Delivery())
             delivery.messy = rng.random() < messy_share
             delivery.file_format = "xlsx" if rng.random() < xlsx_share else "csv"
+    _choose_edges(plan, eligible, terms, seed)
     return plan
+
+
+def _choose_edges(plan: SamplePlan, eligible: list[str], terms: list[Term], seed: int) -> None:
+    """A few quiet school-terms (no plant, a return on time) for the edge cases.
+
+    Their own random stream, so adding them moved nothing else. A past_edge goes in a
+    summer term where there is one: England is then an hour ahead of UTC, so a
+    return received just after the deadline in England was received on it in UTC.
+    """
+    rng = random.Random(f"{seed}:edges")
+    quiet = [
+        (urn, term)
+        for urn in eligible
+        for term in terms
+        if plan.delivery(urn, term).kind == "on_time" and not plan.plants_at(urn, term)
+    ]
+    for kind in [kind for kind in reversed(EDGE_KINDS) for _ in range(EDGE_COPIES)]:
+        summer = [pair for pair in quiet if pair[1].term == "summer"]
+        choices = summer if kind == "past_edge" and summer else quiet
+        if not choices:
+            return
+        urn, term = rng.choice(choices)
+        plan.edges[(urn, term)] = kind
+        quiet = [pair for pair in quiet if pair[0] != urn] or [
+            pair for pair in quiet if pair != (urn, term)
+        ]
 
 
 def _delivery_events(school_count: int) -> list[tuple[str, str]]:

@@ -4,8 +4,9 @@ Pupils persist across terms under the same ``pupil_ref``; they join and leave
 the register, move up a year each autumn, are reviewed three times a year,
 meet their parents, and sometimes have an EHC needs assessment requested. The
 school is compliant by construction (comfortably green on every check) except
-where the plan plants a problem; the planted statuses and the two signals
-that follow from real figures are reported as ground truth.
+where the plan plants a problem or an edge case (``generate.edges``); the planted
+statuses and the two signals that follow from real figures are reported as
+ground truth (an edge case's statuses are the oracle's to decide).
 """
 
 from __future__ import annotations
@@ -17,22 +18,27 @@ from fractions import Fraction
 from math import floor
 from typing import Any
 
+from sendwatch.contract.duties import duty_checks, measuring_vars
 from sendwatch.contract.v1 import SPECIALISTS
 from sendwatch.generate.calibration import (
     EHC_REQUESTS_PER_K_PUPIL_PER_YEAR,
     EHC_REQUESTS_REFUSED_SHARE,
     SchoolSize,
 )
-from sendwatch.generate.plan import LOW_NUMBERS_BELOW, Plant, bad_pupils_for
+from sendwatch.generate.edges import plant_edges
+from sendwatch.generate.plan import Plant, bad_pupils_for
 from sendwatch.terms import Term
 
 YEAR_GROUPS = {"primary": (0, 6), "secondary": (7, 11), "all_through": (0, 11)}
 REVIEW_CYCLE = ((11, 15), (3, 1), (6, 20))  # (month, day): reviews due three times a year
-HIGH_COST = 6000
-IDENTIFICATION_BANDS = (  # duties-v1: ratio to the national rate, (amber, red) edges
-    (Fraction(1, 2), Fraction(33, 100)),
-    (Fraction(7, 4), Fraction(5, 2)),
+HIGH_COST: int = measuring_vars()["high_cost_gbp"]
+PARENT_REQUESTS_AT_LEAST: int = measuring_vars()["parent_requests_at_least"]
+_IDENTIFICATION = duty_checks()["identification_rate"]
+IDENTIFICATION_BANDS = (  # ratio to the national rate: (amber, red) below, then above
+    (_IDENTIFICATION.amber_at, _IDENTIFICATION.red_at),
+    (_IDENTIFICATION.amber_high_at, _IDENTIFICATION.red_high_at),
 )
+PARENT_LED_SHARE = duty_checks()["parent_led_ehc_requests"].amber_at
 
 
 @dataclass
@@ -80,6 +86,7 @@ class TermReturn:
     school: dict[str, Any]
     pupils: list[dict[str, Any]]
     expected: list[tuple[str, str, str]] = field(default_factory=list)  # check, status, origin
+    edge: str | None = None  # the kind of edge case planted (generate.edges), if any
 
 
 def months_between(earlier: date, later: date) -> int:
@@ -114,6 +121,7 @@ class SchoolSimulation:
     ) -> None:
         self.profile = profile
         self.terms = terms
+        self.seed = seed
         self.rng = random.Random(f"{seed}:{profile.urn}")
         self.needs, self.need_weights = zip(*need_mix, strict=True)
         self.national_rate = national_rate
@@ -273,8 +281,9 @@ class SchoolSimulation:
 
     # --- one term's return ------------------------------------------------------
 
-    def run(self, plants_for: Any) -> list[TermReturn]:
-        """Every term the school is open, in order. ``plants_for(term)`` gives its plants."""
+    def run(self, plants_for: Any, edge_for: Any = None) -> list[TermReturn]:
+        """Every term the school is open, in order. ``plants_for(term)`` gives its plants,
+        ``edge_for(term)`` the kind of edge case to plant, if any."""
         returns: list[TermReturn] = []
         previous: Term | None = None
         for term in self.terms:
@@ -286,10 +295,13 @@ class SchoolSimulation:
             else:
                 self._move_on(previous, term, roll)
             previous = term
-            returns.append(self._term_return(term, roll, plants_for(term)))
+            edge = edge_for(term) if edge_for else None
+            returns.append(self._term_return(term, roll, plants_for(term), edge))
         return returns
 
-    def _term_return(self, term: Term, roll: int, plants: list[Plant]) -> TermReturn:
+    def _term_return(
+        self, term: Term, roll: int, plants: list[Plant], edge: str | None = None
+    ) -> TermReturn:
         census = term.census_date
         school = self._school_row(term, roll)
         rows = {p.ref: self._pupil_row(p, term) for p in self.pupils}
@@ -303,6 +315,10 @@ class SchoolSimulation:
             apply = SCHOOL_PLANTS.get(check)
             if apply:
                 apply(self, school, rows, status, result)
+        if edge:  # its own random stream, so the rest of the school's story is unchanged
+            rng = random.Random(f"{self.seed}:{self.profile.urn}:{term.index}:edges")
+            plant_edges(edge, rows, census, rng)
+            result.edge = edge
         result.pupils = list(rows.values())
         self._identification_signal(result)
         self._parent_led_signal(result)
@@ -419,7 +435,12 @@ class SchoolSimulation:
             if row["ehc_request_date"] and since < row["ehc_request_date"] <= census
         ]
         parents = requests.count("parent")
-        if len(requests) >= LOW_NUMBERS_BELOW and parents >= 2 and 2 * parents >= len(requests):
+        # judged on its counts (duties-v1): low numbers do not apply
+        if (
+            requests
+            and parents >= PARENT_REQUESTS_AT_LEAST
+            and (Fraction(parents, len(requests)) >= PARENT_LED_SHARE)
+        ):
             planted = result.term in self.planted_parent_led
             origin = "planted" if planted else "follows_plant"
             result.expected.append(("parent_led_ehc_requests", "amber", origin))

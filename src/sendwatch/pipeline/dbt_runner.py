@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections import Counter
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +35,11 @@ def dbt_project(settings: Settings) -> Path:
     return Path(os.environ.get("SENDWATCH_DBT_PROJECT", DBT_PROJECT))
 
 
-def run_dbt(settings: Settings, command: list[str], warehouse: Path, folder: Path) -> Any:
-    """Run a dbt command on ``warehouse`` in this process, its files under ``folder``."""
+def run_dbt(
+    settings: Settings, command: list[str], warehouse: Path, folder: Path, as_of: str
+) -> Any:
+    """Run a dbt command on ``warehouse`` in this process, its files under ``folder``,
+    judging as at ``as_of`` (an ISO 8601 moment: no model reads the clock)."""
     from dbt.cli.main import dbtRunner
 
     project = dbt_project(settings)
@@ -43,6 +48,8 @@ def run_dbt(settings: Settings, command: list[str], warehouse: Path, folder: Pat
         return dbtRunner().invoke(
             [
                 *command,
+                "--vars",
+                json.dumps({"as_of": as_of}),
                 "--project-dir",
                 str(project),
                 "--profiles-dir",
@@ -56,9 +63,9 @@ def run_dbt(settings: Settings, command: list[str], warehouse: Path, folder: Pat
         )
 
 
-def build(settings: Settings, built: Path, folder: Path) -> dict[str, Any]:
+def build(settings: Settings, built: Path, folder: Path, as_of: str) -> dict[str, Any]:
     """``dbt build`` on the night's warehouse; its results kept in the run folder."""
-    result = run_dbt(settings, ["build"], built, folder)
+    result = run_dbt(settings, ["build"], built, folder, as_of)
     nodes = [
         {"node": r.node.unique_id, "status": str(r.status), "message": r.message}
         for r in (result.result or [])
@@ -76,9 +83,9 @@ def build(settings: Settings, built: Path, folder: Path) -> dict[str, Any]:
 
 def generate_dbt_docs(settings: Settings) -> Path:
     """The dbt docs site for the published snapshot (a copy: readers are never disturbed)."""
-    from sendwatch.snapshots import current_snapshot
+    from sendwatch.snapshots import current_snapshot, dbt_docs_folder
 
-    folder = settings.home / "docs"
+    folder = dbt_docs_folder(settings)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     warehouse = folder / "catalog.duckdb"
@@ -90,7 +97,8 @@ def generate_dbt_docs(settings: Settings) -> Path:
         with duckdb.connect(str(warehouse)) as connection:
             create_raw_tables(connection)
         command.append("--empty-catalog")
-    result = run_dbt(settings, command, warehouse, folder)
+    # the docs describe the models; as_of only matters to the rows, none built here
+    result = run_dbt(settings, command, warehouse, folder, datetime.now(UTC).isoformat())
     if not result.success:
         raise RuntimeError(f"dbt docs generate failed: {result.exception}")
     return folder / "dbt_target"

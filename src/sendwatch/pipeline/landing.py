@@ -16,9 +16,9 @@ import stat
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from sendwatch.contract.v1 import delivery_key
+from sendwatch.contract.v1 import group_into_deliveries
 
 # Names that upload tools and editors give files still being written or opened; they
 # are left where they are until they get their real name.
@@ -178,11 +178,7 @@ def still_as_taken(path: Path, landed: dict) -> bool:
 
 def group_deliveries(files: list[LandedFile]) -> list[Delivery]:
     """Group files into deliveries; a CSV pair belongs together when in one folder."""
-    groups: dict[tuple[str, str, str], list[LandedFile]] = {}
-    for landed in files:
-        folder = str(Path(landed.path).parent)
-        kind, label = delivery_key(landed.file_name)
-        groups.setdefault((folder, kind, label), []).append(landed)
+    groups = group_into_deliveries(files, lambda landed: PurePosixPath(landed.path))
     deliveries = [
         Delivery(kind, label.rsplit(".", 1)[0] if kind == "return" else label, tuple(members))
         for (_, kind, label), members in groups.items()

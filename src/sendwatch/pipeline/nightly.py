@@ -7,9 +7,11 @@ warehouse, the published snapshot and the landing folder as they were:
 recover   -> finishes an earlier night's unfinished journal (see ``publish.py``)
 discover  -> manifest.json, files/   what is in landing, copied once, grouped
 validate  -> staged.duckdb       valid rows with lineage, and every outcome
+             gx/                 the GX context's copy: raw-return checkpoints, Data Docs
 build     -> warehouse.duckdb    a copy of the warehouse + the night's rows + dbt build
-check     -> gates.json          Great Expectations on the marts
-publish   -> journal.json, then published/, archive/, quarantine/ (idempotent)
+check     -> gates.json          Great Expectations checkpoints on the marts (into gx/)
+publish   -> journal.json, then published/ (the snapshot and its Data Docs), archive/,
+             quarantine/ (idempotent)
 summarise -> summary.json, runs/history.jsonl
 """
 
@@ -28,6 +30,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -45,11 +48,13 @@ from sendwatch.pipeline.warehouse import (
 from sendwatch.problems import Problem
 from sendwatch.register import read_register
 from sendwatch.settings import Settings
-from sendwatch.snapshots import run_folder
+from sendwatch.snapshots import open_snapshot, run_folder
+from sendwatch.terms import collected_terms
 
 Step = TypeVar("Step", bound=Callable[..., Any])
 LOG = logging.getLogger(__name__)
 MART_TABLES = ("fct_submissions", "fct_return_status", "fct_duty_checks")
+LONDON = ZoneInfo("Europe/London")
 
 
 # The file a step is handling, so that a failed night says which (failed.json).
@@ -110,8 +115,14 @@ def recover(settings: Settings, run_id: str) -> dict[str, int]:
 
 
 @recorded
-def discover(settings: Settings, run_id: str) -> dict[str, int]:
-    """List what has landed and group it into deliveries."""
+def discover(
+    settings: Settings, run_id: str, as_of: datetime | None = None, rebuild: bool = False
+) -> dict[str, int]:
+    """List what has landed and group it into deliveries.
+
+    ``as_of`` is the moment the night judges as at (the DAG's logical date, or
+    ``refresh --as-of``); ``rebuild`` builds even with nothing new (a past night).
+    """
     settings.ensure_folders()
     folder = run_folder(settings, run_id)
     if folder.exists():
@@ -124,6 +135,8 @@ def discover(settings: Settings, run_id: str) -> dict[str, int]:
         {
             "run_id": run_id,
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "as_of": (as_of or datetime.now(UTC)).astimezone(UTC).isoformat(),
+            "rebuild": rebuild,
             "deliveries": [delivery.as_dict() for delivery in deliveries],
             "refused": [asdict(entry) for entry in found.refused],
             "waiting": found.waiting,
@@ -143,12 +156,37 @@ def discover(settings: Settings, run_id: str) -> dict[str, int]:
 
 
 def has_new_files(settings: Settings, run_id: str) -> bool:
-    """Whether discover found anything to judge (files, or entries to refuse)."""
+    """Whether the night has anything to build: files to judge or refuse, a past night
+    asked for, or a return deadline passed since the night now published (a return
+    not yet due becomes missing with no file arriving)."""
     manifest_path = run_folder(settings, run_id) / "manifest.json"
     if not manifest_path.exists():
         return False
     manifest = read_json(manifest_path)
-    return bool(manifest["deliveries"] or manifest["refused"])
+    if manifest["deliveries"] or manifest["refused"] or manifest.get("rebuild"):
+        return True
+    as_of = datetime.fromisoformat(manifest["as_of"])
+    return deadline_passed(published_as_of(settings), as_of)
+
+
+def published_as_of(settings: Settings) -> datetime | None:
+    """The moment the published snapshot judged as at (None: none, or made before as_of)."""
+    try:
+        with open_snapshot(settings) as connection:
+            found = connection.execute(
+                "select as_of from raw_runs order by published_at desc limit 1"
+            ).fetchone()
+    except (FileNotFoundError, duckdb.Error):
+        return None
+    return found[0] if found else None
+
+
+def deadline_passed(before: datetime | None, now: datetime) -> bool:
+    """Whether a term's deadline fell between two moments (dates in England)."""
+    if before is None:
+        return True
+    first, last = (moment.astimezone(LONDON).date() for moment in (before, now))
+    return any(first <= term.deadline < last for term in collected_terms())
 
 
 # --- validate ---------------------------------------------------------------------
@@ -180,7 +218,7 @@ def validate(settings: Settings, run_id: str) -> dict[str, int]:
         if len(outcomes) % 100 == 0:
             progress(f"validate: {len(outcomes)} of {len(deliveries)} deliveries checked")
     HANDLING.set(None)
-    write_json(folder / "gates_returns.json", staging.gate_returns(staged, outcomes))
+    write_json(folder / "gates_returns.json", staging.gate_returns(staged, outcomes, folder))
     for outcome in outcomes:  # where each file's bytes will be kept, decided once
         for landed in outcome["files"]:
             landed["stored_path"] = stored_path(
@@ -221,15 +259,20 @@ def build(settings: Settings, run_id: str) -> dict[str, Any]:
                 connection.execute(f"insert into {table} by name select * from staged.{table}")
         connection.execute("detach staged")
         _load_register(connection, settings, run_id)
+        _record_run(connection, run_id, manifest, read_json(folder / "outcomes.json"))
         connection.execute("checkpoint")
     progress("build: dbt build (staging, intermediate, marts and their tests)")
-    results = dbt_runner.build(settings, built, folder)
+    results = dbt_runner.build(settings, built, folder, manifest["as_of"])
     return {"started_at": manifest["started_at"], **results}
 
 
 def _load_register(connection: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> None:
     """The register as it stands tonight (a reference table, replaced each night)."""
-    schools = [asdict(school) | {"run_id": run_id} for school in read_register(settings.register)]
+    loaded_at = datetime.now(UTC)
+    schools = [
+        asdict(school) | {"run_id": run_id, "loaded_at": loaded_at}
+        for school in read_register(settings.register)
+    ]
     frame = pd.DataFrame(schools, columns=column_names("raw_register"))
     connection.execute("delete from raw_register")
     connection.from_df(frame).insert_into("raw_register")
@@ -245,12 +288,12 @@ def check(settings: Settings, run_id: str) -> dict[str, int]:
     with duckdb.connect(str(folder / "warehouse.duckdb")) as connection:
         marts = {table: connection.execute(f"select * from {table}").df() for table in MART_TABLES}
     progress("check: Great Expectations on the marts")
-    gate = gates.Gate()
+    gate = gates.Gate(folder)
     results: dict[str, Any] = {}
     failures = []
-    for suite in gates.load_suite("marts")["suites"]:
-        found = gate.validate(suite, marts[suite["name"]])
-        results[suite["name"]] = {"rows": len(marts[suite["name"]]), "failures": len(found)}
+    for name in gates.MART_CHECKPOINTS:
+        found = gate.run(name, marts[name])
+        results[name] = {"rows": len(marts[name]), "failures": len(found)}
         failures += found
     write_json(
         folder / "gates.json",
@@ -296,8 +339,6 @@ def _commit(settings: Settings, run_id: str, folder: Path) -> None:
     outcomes = read_json(folder / "outcomes.json")
     manifest = read_json(folder / "manifest.json")
     published_at = datetime.now(UTC)
-    with duckdb.connect(str(built)) as connection:
-        _record_run(connection, run_id, manifest, outcomes, published_at)
     failpoints.hit("before_snapshot_copy")
     stamp = published_at.strftime("%Y%m%dT%H%M%S")
     snapshot = publishing.write_snapshot(settings, built, f"sendwatch-{stamp}-{folder.name}"[:120])
@@ -320,28 +361,29 @@ def _record_run(
     run_id: str,
     manifest: dict[str, Any],
     outcomes: list[dict[str, Any]],
-    published_at: datetime,
 ) -> None:
-    """The night's row in raw_runs, replaced if a retried publish wrote it before."""
+    """The night's row in raw_runs, written as it builds so the marts include it."""
     counts = Counter(o["outcome"] for o in outcomes)
     loaded_enquiries = sum(o["kind"] == "enquiries" and o["outcome"] == "loaded" for o in outcomes)
     connection.execute("begin")
     connection.execute("delete from raw_runs where run_id = ?", [run_id])
     connection.execute(
-        "insert into raw_runs values (?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into raw_runs by name select ? as run_id, ? as started_at, "
+        "? as published_at, ? as files_received, ? as returns_loaded, "
+        "? as returns_rejected, ? as files_duplicate, ? as enquiry_files_loaded, ? as as_of",
         [
             run_id,
             datetime.fromisoformat(manifest["started_at"]),
-            published_at,
+            datetime.now(UTC),
             sum(len(o["files"]) for o in outcomes),
             counts["loaded"] - loaded_enquiries,
             counts["rejected"],
             counts["duplicate"],
             loaded_enquiries,
+            datetime.fromisoformat(manifest["as_of"]),
         ],
     )
     connection.execute("commit")
-    connection.execute("checkpoint")
 
 
 def _refused_entry(entry: dict[str, str], manifest: dict[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,9 @@ A night publishes in two halves with one commit point between them:
    for every file, where its bytes go and its report. Writing the journal (an atomic
    rename) is the commit point: before it, nothing anyone reads has changed, and a
    rerun starts the night again; after it, the night *will* be published.
-2. *finish* (:func:`finish`): point ``CURRENT`` at the snapshot, install the same
-   snapshot as the working warehouse, copy each file's bytes to its place in
+2. *finish* (:func:`finish`): copy the night's Data Docs beside the snapshot
+   (``published/data_docs/<snapshot>/``), point ``CURRENT`` at the snapshot, install
+   the same snapshot as the working warehouse, copy each file's bytes to its place in
    ``archive/`` or ``quarantine/`` with its report, remove it from landing, then write
    ``published.json``. Every action is idempotent, so a retried or restarted night
    (and every new night, before anything else: :func:`recover`) simply finishes an
@@ -33,13 +34,14 @@ from typing import Any
 
 import duckdb
 
-from sendwatch.pipeline import failpoints
+from sendwatch.pipeline import failpoints, gates
 from sendwatch.pipeline.landing import still_as_taken
 from sendwatch.problems import Problem, summarise
 from sendwatch.settings import Settings
 from sendwatch.snapshots import current_snapshot, published_folder
 
 KEEP_SNAPSHOTS = 3
+DATA_DOCS = "data_docs"  # published/data_docs/<snapshot name>/: the night's Data Docs
 JOURNAL = "journal.json"
 PUBLISHED = "published.json"
 
@@ -156,6 +158,19 @@ def _serve(settings: Settings, name: str) -> None:
     os.replace(pointer, folder / "CURRENT")
 
 
+def _place_data_docs(settings: Settings, folder: Path, snapshot: Path) -> None:
+    """The night's Data Docs beside its snapshot, under the snapshot's name. Copied
+    whole, then renamed into place: a killed copy is started again, a finished one kept."""
+    site = gates.data_docs_index(folder).parent
+    target = published_folder(settings) / DATA_DOCS / snapshot.stem
+    if target.exists() or not (site / "index.html").exists():
+        return  # placed already, or the night built none (a night from before them)
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(site, partial)
+    os.replace(partial, target)
+
+
 def _install_warehouse(settings: Settings, snapshot: Path) -> None:
     """The working warehouse becomes a copy of what was just published."""
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -175,6 +190,10 @@ def prune(settings: Settings) -> None:
     for old in snapshots[KEEP_SNAPSHOTS:]:
         if current is None or old.name != current.name:
             old.unlink(missing_ok=True)
+    docs = folder / DATA_DOCS
+    for site in docs.iterdir() if docs.is_dir() else ():  # a snapshot's go with it
+        if site.name.endswith(".partial") or not (folder / f"{site.name}.duckdb").exists():
+            shutil.rmtree(site, ignore_errors=True)
 
 
 # --- the journal -----------------------------------------------------------------------
@@ -189,6 +208,7 @@ def finish(settings: Settings, folder: Path) -> dict[str, Any]:
     """Carry out a committed journal, or what is left of it. Idempotent."""
     journal = read_json(folder / JOURNAL)
     snapshot = published_folder(settings) / journal["snapshot"]
+    _place_data_docs(settings, folder, snapshot)
     _serve(settings, snapshot.name)
     failpoints.hit("after_current_swap")
     _install_warehouse(settings, snapshot)

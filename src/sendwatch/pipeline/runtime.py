@@ -89,15 +89,15 @@ def load_dag() -> Any:
     return bag.get_dag(DAG_ID)
 
 
-def refresh(settings: Settings) -> RefreshResult:
-    """Run the nightly DAG once, now, in this process."""
+def refresh(settings: Settings, as_of: str | None = None) -> RefreshResult:
+    """Run the nightly DAG once, now, in this process (as at ``as_of``: a past night)."""
     import json
 
     from sendwatch.snapshots import run_folder
 
     configure_airflow(settings)
     ensure_metadata_database()
-    dag_run = load_dag().test()
+    dag_run = load_dag().test(run_conf={"as_of": as_of} if as_of else None)
     summary_path = run_folder(settings, dag_run.run_id) / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     return RefreshResult(str(dag_run.state), dag_run.run_id, summary)

@@ -121,25 +121,23 @@ def verdict(outcome: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
 
 
 def gate_returns(
-    staged: dict[str, list[pd.DataFrame]], outcomes: list[dict[str, Any]]
+    staged: dict[str, list[pd.DataFrame]], outcomes: list[dict[str, Any]], folder: Path
 ) -> dict[str, Any]:
-    """Run the raw-return GX suites over all of tonight's valid rows at once.
+    """Run the raw-return GX checkpoints over all of tonight's valid rows at once, in
+    the run ``folder``'s copy of the GX context (its Data Docs are the night's).
 
     Returns with unexpected values are rejected; the summary says how each suite went.
     """
     summary: dict[str, Any] = {"success": True, "suites": {}}
     if not staged["school"]:
         return summary
-    gate = gates.Gate()
+    gate = gates.Gate(folder)
     failed: dict[str, list[Problem]] = {}
-    for sheet_name, suite_name in (
-        ("school", "raw_school_returns"),
-        ("pupils", "raw_pupil_returns"),
-    ):
+    for sheet_name, suite_name in gates.RAW_RETURN_CHECKPOINTS.items():
         sheet = CONTRACT.sheet(sheet_name)
         frame = pd.concat(staged[sheet_name], ignore_index=True)
         checked = gates.gate_frame(frame[["return_key", "row_number", *sheet.column_names]], sheet)
-        found = gate.validate(gates.load_suite(suite_name), checked, gates.INDEX_COLUMNS)
+        found = gate.run(suite_name, checked)
         summary["suites"][suite_name] = {"rows": len(checked), "failures": len(found)}
         summary["success"] = summary["success"] and not found
         for failure in found:

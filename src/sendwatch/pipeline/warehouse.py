@@ -62,6 +62,7 @@ REGISTER_COLUMNS = (
     ("opened", "date"),
     ("closed", "date"),
     ("run_id", "varchar not null"),
+    ("loaded_at", "timestamptz"),  # added after 0.1, so nullable
 )
 RUNS_COLUMNS = (
     ("run_id", "varchar not null"),
@@ -72,6 +73,7 @@ RUNS_COLUMNS = (
     ("returns_rejected", "integer not null"),
     ("files_duplicate", "integer not null"),
     ("enquiry_files_loaded", "integer not null"),
+    ("as_of", "timestamptz"),  # added after 0.1: the moment the night judged as at
 )
 
 

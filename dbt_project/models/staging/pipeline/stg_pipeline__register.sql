@@ -8,5 +8,6 @@ select
     phase,
     locality,
     opened as opened_on,
-    closed as closed_on
+    closed as closed_on,
+    loaded_at
 from source_register

@@ -5,7 +5,9 @@ with source_runs as (
 select
     run_id,
     started_at,
-    published_at,
+    -- written as the night's warehouse is built, minutes before it is published
+    published_at as built_at,
+    as_of,
     files_received,
     returns_loaded,
     returns_rejected,
