@@ -271,3 +271,43 @@ def test_retention_lists_then_removes_only_expired_files_and_records_them(tmp_pa
     assert not (home / "archive" / "2020-01-06").exists()
     bad = run("retention", env={**env, "SENDWATCH_RETENTION_DAYS": "a year"})
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+# duties-v1's default band edges, as the specification publishes them (in the
+# measure's units: months, shares, counts, ratios): the seed may be changed by an LA,
+# but the defaults the project ships must be these. (check: amber, red, amber above,
+# red above)
+DUTIES_V1_DEFAULTS = {
+    "senco_designated": (None, "1", None, None),
+    "senco_qualified_teacher": (None, "1", None, None),
+    "senco_award": ("30", "36", None, None),
+    "sen_information_report": ("12", "18", None, None),
+    "accessibility_plan": ("36", "42", None, None),
+    "parents_informed": ("1", "0.95", None, None),
+    "support_planned": ("0.9", "0.75", None, None),
+    "reviews_on_time": ("0.9", "0.75", None, None),
+    "parent_meetings": ("0.9", "0.75", None, None),
+    "pupil_views": ("0.9", "0.75", None, None),
+    "specialists_agreed": ("1", "0.9", None, None),
+    "part_time_timetables": ("1", "0.03", None, None),
+    "identification_rate": ("0.5", "0.33", "1.75", "2.5"),
+    "high_cost_no_ehc_request": ("1", "3", None, None),
+    "notional_budget_use": ("0.6", "0.4", "1.3", "1.6"),
+    "parent_led_ehc_requests": ("0.5", None, None, None),
+    "return_received": ("1", "2", None, None),
+}
+
+
+def test_the_shipped_band_edges_are_duties_v1s_defaults() -> None:
+    from fractions import Fraction
+
+    from sendwatch.contract.duties import duty_checks
+
+    def edges(values: tuple[str | None, ...]) -> tuple[Fraction | None, ...]:
+        return tuple(None if v is None else Fraction(v) for v in values)
+
+    shipped = {
+        check_id: (check.amber_at, check.red_at, check.amber_high_at, check.red_high_at)
+        for check_id, check in duty_checks().items()
+    }
+    assert shipped == {check_id: edges(v) for check_id, v in DUTIES_V1_DEFAULTS.items()}

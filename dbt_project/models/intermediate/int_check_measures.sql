@@ -316,7 +316,8 @@ return_measures as (
             when 'late'
                 then
                     'The first valid return was received on '
-                    || strftime(first_received_at, '%-d %B %Y') || ', after the deadline of '
+                    || strftime(timezone('Europe/London', first_received_at), '%-d %B %Y')
+                    || ', after the deadline of '
                     || strftime(deadline, '%-d %B %Y') || '.'
             when 'missing'
                 then
