@@ -61,3 +61,23 @@ def test_as_of_must_be_a_date(tmp_path: Path) -> None:
     refused = home.refresh_as_of("next tuesday")
     assert refused.returncode == 2
     assert "--as-of 'next tuesday' is not a date" in refused.stderr
+
+
+def test_a_night_with_no_new_file_builds_when_a_deadline_has_passed() -> None:
+    """A return not yet due becomes missing with no file arriving: the night after
+    a deadline rebuilds; other quiet nights do not."""
+    from sendwatch.pipeline.nightly import deadline_passed
+
+    def at(text: str) -> datetime:
+        return datetime.fromisoformat(text)
+
+    assert deadline_passed(None, at("2025-10-29T02:00:00+00:00"))  # nothing served yet
+    # the autumn 2025-26 deadline is 30 October 2025
+    assert deadline_passed(at("2025-10-30T02:00:00+00:00"), at("2025-10-31T02:00:00+00:00"))
+    assert not deadline_passed(at("2025-10-29T02:00:00+00:00"), at("2025-10-30T02:00:00+00:00"))
+    assert not deadline_passed(at("2025-10-31T02:00:00+00:00"), at("2025-11-20T02:00:00+00:00"))
+    # by the date in England (summer time): the summer deadline is 18 June 2026;
+    # 22:30 UTC on the 18th is still the 18th there, 23:30 UTC is already the 19th
+    assert not deadline_passed(at("2026-06-17T23:30:00+00:00"), at("2026-06-18T22:30:00+00:00"))
+    assert deadline_passed(at("2026-06-18T22:30:00+00:00"), at("2026-06-18T23:30:00+00:00"))
+    assert not deadline_passed(at("2026-06-18T23:30:00+00:00"), at("2026-06-19T02:00:00+00:00"))

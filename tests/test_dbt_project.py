@@ -6,10 +6,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from dbt.cli.main import dbtRunner
 
 from sendwatch.pipeline.warehouse import create_raw_tables
 from sendwatch.settings import PROJECT_ROOT
+
+UNIT_TESTS = PROJECT_ROOT.joinpath(
+    "dbt_project", "models", "intermediate", "_intermediate__unit_tests.yml"
+)
 
 
 def test_dbt_build_loads_seeds_and_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,6 +28,11 @@ def test_dbt_build_loads_seeds_and_models(tmp_path: Path, monkeypatch: pytest.Mo
         ["build", "--profiles-dir", ".", "--project-dir", ".", "--vars", as_of]
     )
     assert result.success, result.exception
+    # the nightly build leaves unit tests out, so this build is where they run
+    defined = yaml.safe_load(UNIT_TESTS.read_text(encoding="utf-8"))["unit_tests"]
+    ran = [r for r in result.result if r.node.unique_id.startswith("unit_test.")]
+    assert len(ran) == len(defined) > 0
+    assert {str(r.status) for r in ran} == {"pass"}
     # dbt-duckdb keeps its connection open in this process: share its configuration
     with duckdb.connect(str(warehouse)) as connection:
         rates = dict(

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import pupil_row, school_row
+from helpers import pupil_row, school_row, with_migrated_airflow
 from hostile import register_rows, valid_return, with_pupil_ref, workbook
 
 from sendwatch.exports import write_duties, write_submissions
@@ -32,8 +32,9 @@ from sendwatch.settings import load_settings
 NIGHT = datetime(2025, 10, 20, 10, 0, tzinfo=UTC)
 VALID = ("900400", "900401", "900402")
 REJECTED = "900403"
-# Each night costs ~25 s; the night after a rerun is checked where it differs most.
-NIGHT_AFTER_CHECKED = ("after_snapshot_copy", "after_journal", "mid_move")
+# Each night costs ~30 s; the night after a rerun is checked where it differs most:
+# once before the commit point (the journal), once after it.
+NIGHT_AFTER_CHECKED = ("after_snapshot_copy", "mid_move")
 
 
 @dataclass
@@ -96,8 +97,9 @@ def new_home(root: Path) -> Home:
         "SENDWATCH_SETTLE_SECONDS": "0",
         "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "1",
     }
-    for key in ("SENDWATCH_DBT_PROJECT", "SENDWATCH_FAILPOINT"):
+    for key in ("SENDWATCH_DBT_PROJECT", "SENDWATCH_FAILPOINT", "SENDWATCH_AIRFLOW_DB"):
         env.pop(key, None)
+    with_migrated_airflow(root / "home")
     return Home(root, env)
 
 
@@ -165,11 +167,13 @@ def test_killed_at_a_failpoint_the_rerun_converges(point: str, clean, tmp_path) 
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert home.exports() == clean[0]
     assert_everything_in_its_place(home)
-    if point in NIGHT_AFTER_CHECKED:  # one before the commit point, two after it
+    if point in NIGHT_AFTER_CHECKED:
         assert_the_night_after_succeeds(home)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+# one random moment per run of the suite (the named failpoints cover every step of
+# publishing); SENDWATCH_KILL_SEED picks another, to hunt with
+@pytest.mark.parametrize("seed", [int(os.environ.get("SENDWATCH_KILL_SEED", "2"))])
 def test_sigkill_at_a_random_moment_then_rerun_converges(seed: int, clean, tmp_path) -> None:
     home = prepared(tmp_path)
     moment = random.Random(seed).uniform(0.2, 0.95) * clean[1]
@@ -199,7 +203,8 @@ def test_a_publish_that_raises_once_is_retried_by_airflow(point: str, clean, tmp
     assert home.exports() == clean[0]
     assert home.query("select count(*), count(distinct run_id) from raw_runs") == [(1, 1)]
     assert_everything_in_its_place(home)
-    assert_the_night_after_succeeds(home)
+    if point == "mid_move":  # once the new snapshot serves, the next night builds on it
+        assert_the_night_after_succeeds(home)
 
 
 # --- every version kept, a receipt for every delivery --------------------------------
