@@ -44,6 +44,54 @@ class Limits:
         return int(self.max_inflated_mb * 1024 * 1024)
 
 
+TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+FALSE_WORDS = frozenset({"false", "no", "off", "0"})
+MIN_SECRET_KEY_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """How people sign in to the dashboard, and the single sign-on provider, if any.
+
+    Each field is set by ``SENDWATCH_<KEY>`` or ``<key>`` in ``sendwatch.toml``, where the
+    key is the field's name except for ``idle_minutes`` (``SENDWATCH_SESSION_IDLE_MINUTES``).
+    Secrets are left out of the repr, so a logged Settings never shows them.
+    """
+
+    # Signs the session cookie. Unset: generated once and kept in access/secret_key,
+    # so every worker and every restart shares it.
+    secret_key: str | None = field(default=None, repr=False)
+    # Cookies only over https. Plain http on 127.0.0.1 (`sendwatch serve`) sets
+    # SENDWATCH_COOKIE_SECURE=false; a deployment behind TLS leaves it true.
+    cookie_secure: bool = True
+    # A session ends after this long without a request (fractions allowed).
+    idle_minutes: float = field(default=30.0, metadata={"key": "session_idle_minutes"})
+    # Where sign-in attempts are counted: memory:// counts per worker; several
+    # workers share a count with e.g. redis://host:6379 (needs the redis package).
+    rate_limit_storage: str = field(default="memory://", repr=False)
+    # Reverse proxies in front of sendwatch whose X-Forwarded-* headers are believed:
+    # 0 when people reach sendwatch directly, 1 behind the LA's one TLS proxy.
+    trusted_proxies: int = 0
+    # OpenID Connect single sign-on: on when the issuer and client id are set.
+    oidc_issuer: str | None = None  # <issuer>/.well-known/openid-configuration is read
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = field(default=None, repr=False)
+    oidc_name: str = "your organisation"  # the button reads "Sign in with <name>"
+    oidc_groups_claim: str = "groups"
+    # role=group[,group];... e.g. "la_officer=send-officers;admin=sendwatch-admins",
+    # kept as (group, role) pairs.
+    oidc_role_groups: tuple[tuple[str, str], ...] = ()
+    oidc_urns_claim: str = "urns"  # a school account's URNs
+
+    @property
+    def sso_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def oidc_metadata_url(self) -> str:
+        return f"{(self.oidc_issuer or '').rstrip('/')}/.well-known/openid-configuration"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where sendwatch keeps its files. Build it with :func:`load_settings`."""
@@ -52,6 +100,7 @@ class Settings:
     register: Path
     limits: Limits = field(default_factory=Limits)
     retention_days: int | None = None  # None: every received file is kept for ever
+    sign_in: SignIn = field(default_factory=SignIn)
 
     @property
     def landing(self) -> Path:
@@ -72,6 +121,11 @@ class Settings:
     def warehouse(self) -> Path:
         """The DuckDB working warehouse the pipeline writes."""
         return self.home / "warehouse" / "sendwatch.duckdb"
+
+    @property
+    def access_folder(self) -> Path:
+        """Accounts and the audit log: beside the warehouse, never in it or published."""
+        return self.home / "access"
 
     @property
     def sample(self) -> Path:
@@ -121,6 +175,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         register=register,
         limits=_limits(env, from_file),
         retention_days=int(retention) if retention is not None else None,
+        sign_in=_sign_in(env, from_file),
     )
 
 
@@ -138,3 +193,64 @@ def _limits(env: dict[str, str], from_file: dict[str, str]) -> Limits:
             raise ValueError(f"the setting {limit.name} cannot be negative")
         values[limit.name] = number
     return Limits(**values)
+
+
+def _sign_in(env: dict[str, str], from_file: dict[str, str]) -> SignIn:
+    values: dict[str, object] = {}
+    for setting in fields(SignIn):
+        key = setting.metadata.get("key", setting.name)
+        raw = env.get(f"SENDWATCH_{key.upper()}") or from_file.get(key)
+        if raw is None or not str(raw).strip():
+            continue
+        raw = str(raw).strip()
+        if setting.type == "bool":
+            values[setting.name] = _yes_or_no(key, raw)
+        elif setting.type == "float":
+            values[setting.name] = _positive(key, raw, float)
+        elif setting.type == "int":
+            values[setting.name] = _positive(key, raw, int, allow_zero=True)
+        elif setting.name == "oidc_role_groups":
+            values[setting.name] = _role_groups(raw)
+        else:
+            values[setting.name] = raw
+    sign_in = SignIn(**values)
+    if sign_in.secret_key is not None and len(sign_in.secret_key) < MIN_SECRET_KEY_LENGTH:
+        raise ValueError(
+            f"the setting secret_key must be at least {MIN_SECRET_KEY_LENGTH} characters: "
+            "leave it unset and sendwatch will generate one"
+        )
+    if bool(sign_in.oidc_issuer) != bool(sign_in.oidc_client_id):
+        raise ValueError("single sign-on needs both oidc_issuer and oidc_client_id")
+    return sign_in
+
+
+def _yes_or_no(key: str, raw: str) -> bool:
+    word = raw.lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise ValueError(f"the setting {key} must be true or false, not {raw!r}")
+    return word in TRUE_WORDS
+
+
+def _positive(key: str, raw: str, kind: type, allow_zero: bool = False) -> float | int:
+    try:
+        number = kind(raw)
+    except ValueError:
+        raise ValueError(f"the setting {key} must be a number, not {raw!r}") from None
+    if number < 0 or (number == 0 and not allow_zero):
+        least = "0 or more" if allow_zero else "more than 0"
+        raise ValueError(f"the setting {key} must be {least}, not {raw!r}")
+    return number
+
+
+def _role_groups(raw: str) -> tuple[tuple[str, str], ...]:
+    """'role=group[,group];...' as (group, role) pairs, each role checked."""
+    from sendwatch.access.roles import ROLES  # roles imports nothing of sendwatch
+
+    pairs: list[tuple[str, str]] = []
+    for part in filter(None, (piece.strip() for piece in raw.split(";"))):
+        role, equals, groups = (text.strip() for text in part.partition("="))
+        if not equals or role not in ROLES or not groups:
+            known = ", ".join(ROLES)
+            raise ValueError(f"oidc_role_groups: {part!r} should be role=group; roles: {known}")
+        pairs.extend((group.strip(), role) for group in groups.split(",") if group.strip())
+    return tuple(pairs)

@@ -1,0 +1,89 @@
+"""The five roles and what each may open. Defined here once; the data layer, the
+dashboard's navigation, the export routes and the command line all ask this module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LA_OFFICER = "la_officer"
+SENDIASS = "sendiass"
+COMMISSIONER = "commissioner"
+SCHOOL = "school"
+ADMIN = "admin"
+
+ROLES: dict[str, str] = {
+    LA_OFFICER: "LA SEND officer: every school, every figure, unsuppressed",
+    SENDIASS: "SENDIASS: enquiry patterns and school duty flags, small numbers suppressed",
+    COMMISSIONER: "Commissioner: figures by locality, phase and need, small numbers suppressed",
+    SCHOOL: "School: its own school only, to see what the LA sees and correct its data",
+    ADMIN: "Administrator: users, the register, settings and refresh status; no pupil data",
+}
+
+
+class AccessDenied(PermissionError):
+    """The viewer may not see what was asked for: a 403 in the dashboard, exit 2 on the
+    command line. The message says what was refused, never any of its data."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: an account's name, its role and, for a school, its URNs."""
+
+    name: str
+    role: str
+    urns: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r}: one of {', '.join(ROLES)}")
+
+
+# Which roles may open each page of the dashboard (by the page's module name) and
+# each route that is not a page. The one place this is decided: the dashboard's
+# navigation, its request guard and the data layer all read it.
+EVERYONE_SIGNED_IN = frozenset(ROLES)
+PAGES: dict[str, frozenset[str]] = {
+    "overview": frozenset({LA_OFFICER, SENDIASS}),
+    "school": frozenset({LA_OFFICER, SENDIASS, SCHOOL}),
+    "check": frozenset({LA_OFFICER, SENDIASS}),
+    "data_status": frozenset({LA_OFFICER}),
+    "context": frozenset({LA_OFFICER, SENDIASS, COMMISSIONER, SCHOOL}),
+    "admin": frozenset({ADMIN}),
+}
+ROUTES: dict[str, frozenset[str]] = {
+    "data_docs": frozenset({LA_OFFICER}),  # Great Expectations shows failing values
+    "dbt_docs": frozenset({LA_OFFICER, ADMIN}),
+    # the duty checks download (/export/duties.*, `sendwatch export duties`)
+    "duties_export": frozenset({LA_OFFICER, SENDIASS, SCHOOL}),
+    # files received, with why any was rejected (`sendwatch export submissions`)
+    "submissions_export": frozenset({LA_OFFICER, SCHOOL}),
+}
+# Roles that see small numbers as they are: the LA's own officers, and a school
+# looking at its own figures. Everyone else sees DfE's symbols (c, low, x, z).
+UNSUPPRESSED = frozenset({LA_OFFICER, SCHOOL})
+
+
+def may_open(viewer: Viewer | None, name: str) -> bool:
+    """Whether ``viewer`` may open the page or route called ``name`` (never if unknown)."""
+    allowed = PAGES.get(name, ROUTES.get(name, frozenset()))
+    return viewer is not None and viewer.role in allowed
+
+
+def may_see_school(viewer: Viewer | None, urn: str) -> bool:
+    """Whether ``viewer`` may see anything of the school ``urn``: a school account only
+    its own; administrators no school at all (no pupil-level data)."""
+    if viewer is None or viewer.role == ADMIN:
+        return False
+    return viewer.role != SCHOOL or urn in viewer.urns
+
+
+def suppressed(viewer: Viewer) -> bool:
+    """Whether small numbers are withheld from ``viewer`` (DfE's disclosure control)."""
+    return viewer.role not in UNSUPPRESSED
+
+
+def home_page(viewer: Viewer) -> str:
+    """Where a role lands after signing in."""
+    if viewer.role == SCHOOL:
+        return f"/school/{min(viewer.urns)}"
+    return {COMMISSIONER: "/context", ADMIN: "/admin"}.get(viewer.role, "/")
