@@ -368,6 +368,7 @@ select
     duty_checks.red_at,
     duty_checks.amber_high_at,
     duty_checks.red_high_at,
+    duty_checks.counts_people,
     duty_checks.evidence_template,
     duty_checks.not_applicable_text,
     school_term_returns.submission_in_force is not null as has_return

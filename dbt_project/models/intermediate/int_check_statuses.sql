@@ -56,6 +56,7 @@ select
     judged_amber_at as amber_at,
     judged_red_at as red_at,
     detail,
+    counts_people,
     evidence_template,
     not_applicable_text
 from judged

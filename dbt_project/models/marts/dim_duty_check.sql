@@ -15,6 +15,7 @@ select
     red_at,
     amber_high_at,
     red_high_at,
+    counts_people,
     evidence_template,
     not_applicable_text
 from duty_checks

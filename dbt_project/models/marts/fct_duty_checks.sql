@@ -1,8 +1,46 @@
 -- One row per register school, academic year, term and check (duties-v1 "Result
 -- of a check"): the status, the numbers behind it, the bands it was judged
--- against, the paragraph of the Code and a sentence an officer can read out.
+-- against, the paragraph of the Code and a sentence an officer can read out; and the
+-- same figures and sentence as published outside the LA, small numbers withheld.
+
 with statuses as (
     select * from {{ ref('int_check_statuses') }}
+),
+
+disclosure as (
+    select
+        *,
+        -- DfE's disclosure control: a count of people from 1 to 4 is withheld, and so
+        -- is its complement within the same total (else subtraction gives it back),
+        -- and every share or ratio made from them
+        coalesce(
+            counts_people
+            and (
+                {{ is_small_count('numerator') }}
+                or {{ is_small_count('denominator - numerator') }}
+            ),
+            false
+        ) as counts_withheld,
+        coalesce(counts_people and {{ is_small_count('denominator') }}, false)
+            as denominator_withheld
+    from statuses
+),
+
+published as (
+    select
+        *,
+        {{ as_published('numerator', 'status', 'counts_withheld or denominator_withheld') }}
+            as published_numerator,
+        {{ as_published('denominator', 'status', 'denominator_withheld') }}
+            as published_denominator,
+        case
+            when
+                counts_people and value > 0 and round(value, 4) = 0
+                and not (counts_withheld or denominator_withheld)
+                then 'low'
+            else {{ as_published('value', 'status', 'counts_withheld or denominator_withheld') }}
+        end as published_value
+    from disclosure
 )
 
 select
@@ -18,18 +56,13 @@ select
     red_at,
     paragraph,
     strength,
-    case
-        when status = 'no_return' then 'No valid return was received for this term.'
-        when status = 'not_applicable' and not_applicable_text is not null
-            then
-                'Nothing to judge: ' || lower(not_applicable_text[1])
-                || not_applicable_text[2:]
-        when status = 'low_numbers'
-            then
-                'Fewer than {{ var("low_numbers_below") }} pupils are counted, so no rate is '
-                || 'shown: ' || cast(numerator as bigint) || ' of '
-                || cast(denominator as bigint) || '.'
-        else {{ render_evidence('evidence_template', 'numerator',
-            'denominator', 'value', 'detail') }}
-    end as evidence
-from statuses
+    {{ evidence_sentence() }} as evidence,
+    counts_withheld or denominator_withheld as figures_withheld,
+    published_value,
+    published_numerator,
+    published_denominator,
+    {{ evidence_sentence({
+        'counts': '(counts_withheld or denominator_withheld)',
+        'all': 'denominator_withheld',
+    }) }} as published_evidence
+from published

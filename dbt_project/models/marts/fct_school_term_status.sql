@@ -115,5 +115,11 @@ select
     return_status,
     number_on_roll,
     sen_support_pupils,
-    expected_sen_support
+    expected_sen_support,
+    -- withheld outside the LA: a total that includes it is withheld too
+    coalesce(
+        {{ is_small_count('sen_support_pupils') }}
+        or {{ is_small_count('number_on_roll - sen_support_pupils') }},
+        false
+    ) as sen_support_withheld
 from ranked

@@ -106,8 +106,8 @@ def _catalogue() -> list[str]:
         checks = list(csv.DictReader(handle))
     lines = [
         "| check | what it asks | Code | strength | direction | amber at | red at | "
-        "amber above | red above | evidence |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "amber above | red above | counts people | evidence |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for check in checks:
         cells = [
@@ -120,14 +120,35 @@ def _catalogue() -> list[str]:
             check["red_at"],
             check["amber_high_at"],
             check["red_high_at"],
+            "yes" if check["counts_people"] == "true" else "no",
             check["evidence_template"],
         ]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     return [*lines, ""]
 
 
+DISCLOSURE = """## What is published outside the LA
+
+LA officers, and a school looking at its own figures, see every figure. Everyone
+else (SENDIASS, commissioners) sees a check's figures as the Department for
+Education publishes statistics, for the checks that count people (pupils or EHC
+needs assessment requests; *counts people* above), never money or months:
+
+- `c`: withheld. A count from 1 to `disclosure_counts_below` - 1, the rest of the
+  same total when that is that small (else subtraction gives the count back), and
+  every share or ratio made from them; the evidence sentence says `c` in their place.
+- `low`: a share that rounds to 0.
+- `x`: not available (no valid return for the term).
+- `z`: not applicable (nothing to judge).
+
+A total shown beside school figures (the overview's share on SEN support) is withheld
+when any school in it has its own count withheld. The nightly build stores both
+versions (`fct_duty_checks.published_*`); the data layer chooses by the viewer's role.
+"""
+
+
 def render() -> str:
-    return "\n".join([INTRODUCTION, *_catalogue(), *_statuses(), *_measures()])
+    return "\n".join([INTRODUCTION, *_catalogue(), *_statuses(), *_measures(), DISCLOSURE])
 
 
 def write(path: Path = DUTIES_PAGE) -> Path:

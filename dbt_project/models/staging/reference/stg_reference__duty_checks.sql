@@ -13,6 +13,7 @@ select
     cast(red_at as double) as red_at,
     cast(amber_high_at as double) as amber_high_at,
     cast(red_high_at as double) as red_high_at,
+    cast(counts_people as boolean) as counts_people,
     cast(evidence_template as varchar) as evidence_template,
     cast(not_applicable_text as varchar) as not_applicable_text
 from source_duty_checks
