@@ -1,7 +1,8 @@
-"""The sendwatch dashboard: Dash pages over the published snapshot.
+"""The sendwatch dashboard: Dash pages over the published snapshot, behind sign-in.
 
-``create_app()`` builds the app (nothing is read at import); ``server`` is the
-WSGI entry point for deployment (``gunicorn dashboards.app:server``).
+``create_app()`` builds the app with sign-in installed (nothing is read at import: the
+page shell is built per request, for whoever is signed in); ``server`` is the WSGI
+entry point for deployment (``gunicorn dashboards.app:server``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,11 @@ from pathlib import Path
 
 import dash
 from dash import Dash, html
+from flask.typing import ResponseReturnValue
+
+from dashboards import auth
+from dashboards.components import disclosure_note
+from sendwatch.access import roles
 
 HERE = Path(__file__).parent
 # Dash's page shell, with the page's language declared (WCAG 3.1.1).
@@ -30,10 +36,13 @@ INDEX = """<!DOCTYPE html>
         </footer>
     </body>
 </html>"""
+# The pages with an address of their own: (path, label, page name as in roles.PAGES).
+# Each viewer's header lists those its role may open, and a school account its school.
 NAVIGATION = (
-    ("/", "Overview"),
-    ("/data", "Data and refresh"),
-    ("/context", "LA context"),
+    ("/", "Overview", "overview"),
+    ("/data", "Data and refresh", "data_status"),
+    ("/context", "LA context", "context"),
+    ("/admin", "Administration", "admin"),
 )
 
 
@@ -47,25 +56,47 @@ def create_app() -> Dash:
         suppress_callback_exceptions=True,
         index_string=INDEX,
     )
-    app.layout = html.Div(
+    app.layout = page_shell  # a function: Dash calls it for each request
+    _add_export_routes(app)
+    _add_docs_routes(app)
+    app.server.register_error_handler(roles.AccessDenied, _access_denied)
+    auth.install(app)
+    return app
+
+
+def page_shell() -> html.Div:
+    """Every page's frame, for the viewer of this request: the header's navigation lists
+    only what their role may open, with who is signed in and the sign-out button."""
+    viewer = auth.current_viewer()
+    header = [
+        html.Span("sendwatch", className="brand"),
+        html.Nav(
+            html.Ul([html.Li(html.A(label, href=path)) for path, label in navigation(viewer)]),
+            **{"aria-label": "Main"},
+        ),
+    ]
+    if viewer is not None:  # Dash may build the shell once outside a signed-in request
+        header.append(
+            html.Div(
+                [
+                    html.Span(
+                        f"Signed in as {viewer.name} ({auth.role_label(viewer.role)})",
+                        className="signed-in-as",
+                    ),
+                    auth.sign_out_form(),
+                ],
+                className="account",
+                style={"marginLeft": "auto", "display": "flex", "gap": "1rem"},
+            )
+        )
+    # what the symbols for withheld figures mean, for a viewer who sees them
+    note = disclosure_note(viewer) if viewer is not None else None
+    return html.Div(
         [
             html.A("Skip to main content", href="#main", className="skip-link"),
-            html.Header(
-                html.Div(
-                    [
-                        html.Span("sendwatch", className="brand"),
-                        html.Nav(
-                            html.Ul(
-                                [html.Li(html.A(label, href=path)) for path, label in NAVIGATION]
-                            ),
-                            **{"aria-label": "Main"},
-                        ),
-                    ],
-                    className="header-inner",
-                ),
-                className="site-header",
-            ),
+            html.Header(html.Div(header, className="header-inner"), className="site-header"),
             html.Main(dash.page_container, id="main", className="page"),
+            *([note] if note is not None else []),
             html.Footer(
                 "SEN support returns judged against the SEND Code of Practice 0-25 (2015), "
                 "chapter 6. A flag means the return suggests a duty may not be met.",
@@ -73,9 +104,28 @@ def create_app() -> Dash:
             ),
         ]
     )
-    _add_export_routes(app)
-    _add_docs_routes(app)
-    return app
+
+
+def navigation(viewer: roles.Viewer | None) -> list[tuple[str, str]]:
+    """(path, label) of each page ``viewer`` may open that has an address of its own."""
+    if viewer is None:
+        return []
+    links = [(path, label) for path, label, name in NAVIGATION if roles.may_open(viewer, name)]
+    if viewer.role == roles.SCHOOL and roles.may_open(viewer, "school"):
+        several = len(viewer.urns) > 1
+        schools = [
+            (f"/school/{urn}", f"Your school ({urn})" if several else "Your school")
+            for urn in sorted(viewer.urns)
+        ]
+        links = schools + links
+    return links
+
+
+def _access_denied(error: roles.AccessDenied) -> ResponseReturnValue:
+    """What the data layer or a route refused: 403 (401 if nobody is signed in), audited."""
+    from flask import request
+
+    return auth.refused(auth.current_viewer(), request.path, str(error))
 
 
 def _add_docs_routes(app: Dash) -> None:
@@ -104,9 +154,24 @@ def _add_export_routes(app: Dash) -> None:
     from flask import Response, abort, request
 
     from dashboards import data
-    from dashboards.components import EXPORT_TYPES, EXPORTABLE_TABLES, table_bytes
+    from dashboards.components import EXPORTABLE_TABLES, TABLE_ACCESS
     from dashboards.filters import filters_from
-    from sendwatch.exports import DUTY_COLUMNS
+    from sendwatch.exports import EXPORT_TYPES, table_bytes  # as the command line writes
+
+    def allowed(viewer: data.Viewer, *names: str) -> data.Viewer:
+        """The viewer, if their role may open every page or route in ``names`` and see
+        every school the query asks for."""
+        for name in names:
+            if not roles.may_open(viewer, name):
+                raise roles.AccessDenied(f"the role {viewer.role} cannot open {name}")
+        for urn in request.args.getlist("urn"):
+            if not roles.may_see_school(viewer, urn):
+                raise roles.AccessDenied(f"{viewer.name} cannot see the school {urn}")
+        return viewer
+
+    def audited(viewer: data.Viewer, response: Response) -> Response:
+        auth.record(viewer, "export", auth.here())
+        return response
 
     def send(frame, file_format: str, name: str) -> Response:
         return Response(
@@ -119,24 +184,24 @@ def _add_export_routes(app: Dash) -> None:
     def export_duties(file_format: str) -> Response:
         if file_format not in EXPORT_TYPES:
             abort(404)
-        viewer = data.viewer_for(request)
+        viewer = allowed(data.viewer_for(request), "duties_export")
         filters = filters_from(request.args.to_dict(), viewer)
-        frame = data.duty_checks(viewer, filters)
-        order = data.school_grid(viewer, filters)["urn"].tolist()
-        frame = frame.assign(order=frame["urn"].map({u: i for i, u in enumerate(order)}))
-        frame = frame.sort_values(["order", "check_id"])[list(DUTY_COLUMNS)]
-        return send(frame, file_format, f"sendwatch-{filters.academic_year}-{filters.term}")
+        frame = data.duty_export(viewer, filters)
+        name = f"sendwatch-{filters.academic_year}-{filters.term}"
+        return audited(viewer, send(frame, file_format, name))
 
     @app.server.route("/export/table/<name>.<file_format>")
     def export_table(name: str, file_format: str) -> Response:
-        """Any page's table, as that page shows it for the same query."""
+        """Any page's table, as that page shows it for the same query, to whoever may
+        open that page."""
         builder = EXPORTABLE_TABLES.get(name)
         if builder is None or file_format not in EXPORT_TYPES:
             abort(404)
-        shown = builder(data.viewer_for(request), request.args.to_dict())
+        viewer = allowed(data.viewer_for(request), *TABLE_ACCESS[name])
+        shown = builder(viewer, request.args.to_dict())
         if shown is None:
             abort(404)
-        return send(shown.as_shown(), file_format, f"sendwatch-{name}")
+        return audited(viewer, send(shown.as_shown(), file_format, f"sendwatch-{name}"))
 
 
 app = create_app()

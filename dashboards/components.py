@@ -4,7 +4,6 @@ accessible tables, and the registry that lets every table be downloaded as shown
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -14,7 +13,7 @@ import pandas as pd
 from dash import html
 
 from dashboards import data
-from sendwatch.exports import neutralise
+from sendwatch.access import roles
 
 # whether a term's return came, for the data page
 RETURN_LABELS = {
@@ -66,13 +65,25 @@ class Table:
 # to the data layer, never into SQL text
 TableBuilder = Callable[..., "Table | None"]
 EXPORTABLE_TABLES: dict[str, TableBuilder] = {}
+# name -> what a viewer must be able to open (names in roles.PAGES or roles.ROUTES) to
+# download the table: first the page it belongs to (whoever may not open the page may
+# not download its tables either), then any route its rows also fall under
+TABLE_ACCESS: dict[str, tuple[str, ...]] = {}
 
 
-def exportable(name: str) -> Callable[[TableBuilder], TableBuilder]:
-    """Register a page's table builder so /export/table/<name> serves the same rows."""
+def exportable(
+    name: str, page: str | None = None, also: tuple[str, ...] = ()
+) -> Callable[[TableBuilder], TableBuilder]:
+    """Register a page's table builder so /export/table/<name> serves the same rows.
+
+    The table belongs to ``page``, by default the page module that defines the builder
+    (``pages.school`` or ``dashboards.pages.school``: ``school``); ``also`` names the
+    routes (roles.ROUTES) its rows need besides, e.g. ``submissions_export``.
+    """
 
     def register(builder: TableBuilder) -> TableBuilder:
         EXPORTABLE_TABLES[name] = builder
+        TABLE_ACCESS[name] = (page or builder.__module__.rsplit(".", 1)[-1], *also)
         return builder
 
     return register
@@ -123,17 +134,34 @@ def notice(text: str) -> dbc.Alert:
     return dbc.Alert(text, color="warning", class_name="notice", fade=False)
 
 
-def table_bytes(frame: pd.DataFrame, file_format: str) -> bytes:
-    """A table as shown, as CSV or XLSX bytes, safe to open in a spreadsheet."""
-    safe = frame.map(neutralise)
-    if file_format == "xlsx":
-        buffer = io.BytesIO()
-        safe.to_excel(buffer, index=False, sheet_name="sendwatch")
-        return buffer.getvalue()
-    return safe.to_csv(index=False).encode("utf-8")
+def disclosure_note(viewer: data.Viewer) -> html.Aside | None:
+    """What the symbols in figures mean, on every page for a viewer who sees small
+    numbers withheld (as docs/duties-v1.md says them)."""
+    from sendwatch.contract.duties import measuring_vars
 
-
-EXPORT_TYPES = {
-    "csv": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+    if not roles.suppressed(viewer):
+        return None
+    smallest_shown = measuring_vars()["disclosure_counts_below"]  # dbt_project.yml
+    return html.Aside(
+        [
+            html.H2("About the figures", id="disclosure-heading"),
+            html.P(
+                "To protect individual children, figures are shown as the Department for "
+                "Education publishes statistics:"
+            ),
+            html.Ul(
+                [
+                    html.Li(
+                        f"c: withheld: a count from 1 to {smallest_shown - 1}, or a figure "
+                        "that would give one back (its share, or the rest of its total)."
+                    ),
+                    html.Li("low: a share that rounds to 0."),
+                    html.Li("x: not available (no valid return for the term)."),
+                    html.Li("z: not applicable (nothing to judge)."),
+                ]
+            ),
+        ],
+        className="disclosure-note",
+        id="disclosure-note",
+        **{"aria-labelledby": "disclosure-heading"},
+    )

@@ -22,6 +22,8 @@ import duckdb
 import pandas as pd
 
 from sendwatch import run_history as history
+from sendwatch.access import roles
+from sendwatch.exports import DUTY_COLUMNS, SUBMISSION_COLUMNS
 from sendwatch.settings import Settings, load_settings
 from sendwatch.snapshots import (
     current_snapshot,
@@ -30,25 +32,68 @@ from sendwatch.snapshots import (
     published_data_docs,
 )
 
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is asking. Roles arrive with a later issue; the layer asks from the start."""
-
-    name: str = "la_officer"
-    role: str = "la_officer"
-
-
-LA_OFFICER = Viewer()
+# Who is asking (an account's name, role and, for a school, its URNs): decided on the
+# server for every request by the sign-in layer, and passed first to every function
+# here, which is where each role's limits and small-number suppression are applied.
+Viewer = roles.Viewer
+LA_OFFICER = Viewer("la_officer", roles.LA_OFFICER)  # the command line's default
 
 
 def viewer_for(request: Any) -> Viewer:
-    """Who is asking, decided on the server for every page and export.
+    """The signed-in viewer of this request; refused if nobody is signed in.
 
-    Until sign-in lands every visitor is an LA officer; this is the one place
-    that will read the authenticated user and their role.
+    The sign-in guard turns anonymous requests away before any page or export runs;
+    this is the second lock, so a route the guard missed still shows nothing.
     """
-    return LA_OFFICER
+    from dashboards.auth import current_viewer
+
+    viewer = current_viewer()
+    if viewer is None:
+        raise roles.AccessDenied("sign in first")
+    return viewer
+
+
+def _allow(viewer: Viewer, *allowed: str) -> None:
+    """Refuse ``viewer`` unless its role is one of ``allowed``."""
+    if viewer.role not in allowed:
+        raise roles.AccessDenied(f"the {viewer.role} role may not see this")
+
+
+def _allow_school(viewer: Viewer, urn: str) -> None:
+    """Refuse a school's figures to anyone who may not see that school."""
+    if not roles.may_see_school(viewer, urn):
+        raise roles.AccessDenied(f"the {viewer.role} role may not see school {urn}")
+
+
+# who may see school-level figures at all (commissioners see aggregates: issue 13)
+SCHOOL_LEVEL = (roles.LA_OFFICER, roles.SENDIASS, roles.SCHOOL)
+
+
+def _check_figures(viewer: Viewer) -> str:
+    """A check's figures as ``viewer`` may see them: as they are, or as published
+    outside the LA (the nightly build's ``published_*`` columns: c, low, x, z)."""
+    if roles.suppressed(viewer):
+        return (
+            "checks.published_value as value, checks.published_numerator as numerator, "
+            "checks.published_denominator as denominator, "
+            "checks.published_evidence as evidence"
+        )
+    return "checks.value, checks.numerator, checks.denominator, checks.evidence"
+
+
+# a check result's columns besides its figures
+CHECK_COLUMNS = (
+    "checks.urn, checks.academic_year, checks.term, checks.check_id, checks.status, "
+    "checks.amber_at, checks.red_at, checks.paragraph, checks.strength"
+)
+# a school's status in a term, without its pupil counts (the headline sums those)
+SCHOOL_TERM_COLUMNS = (
+    "schools.urn, schools.school_name, schools.phase, schools.locality, "
+    "schools.academic_year, schools.term, schools.overall_status, schools.overall_severity, "
+    "schools.attention_rank, schools.must_red, schools.duties_red, schools.duties_amber, "
+    "schools.duties_flagged, schools.signals_raised, schools.signals_flagged, "
+    "schools.return_status"
+)
 
 
 @dataclass(frozen=True)
@@ -157,20 +202,25 @@ def filter_options(viewer: Viewer) -> dict[str, list[str]]:
     }
 
 
-# the filters every school-level query applies, as bound parameters
+# the filters every school-level query applies, as bound parameters; the last keeps
+# a school account to its own URNs
 SCHOOL_FILTERS = """
     (?::varchar is null or schools.phase = ?)
     and (?::varchar is null or schools.locality = ?)
     and (?::varchar is null or lower(schools.school_name) like ? or schools.urn like ?)
+    and (?::varchar[] is null or list_contains(?::varchar[], schools.urn))
 """
 
 
-def _school_parameters(filters: Filters) -> list[Any]:
+def _school_parameters(filters: Filters, viewer: Viewer) -> list[Any]:
+    _allow(viewer, *SCHOOL_LEVEL)
     like = f"%{filters.search.strip().lower()}%" if filters.search else None
+    own = sorted(viewer.urns) if viewer.role == roles.SCHOOL else None
     return [
         filters.phase, filters.phase,
         filters.locality, filters.locality,
         like, like, like,
+        own, own,
     ]  # fmt: skip
 
 
@@ -178,7 +228,8 @@ def duty_checks(viewer: Viewer, filters: Filters, check_id: str | None = None) -
     """Check results joined to the school, filtered; one row per school x term x check."""
     return _query(
         f"""
-        select checks.*, schools.school_name, schools.phase, schools.locality,
+        select {CHECK_COLUMNS}, {_check_figures(viewer)},
+               schools.school_name, schools.phase, schools.locality,
                catalogue.title, terms.term_name, terms.term_order
         from fct_duty_checks as checks
         join dim_school as schools on checks.urn = schools.urn
@@ -197,22 +248,56 @@ def duty_checks(viewer: Viewer, filters: Filters, check_id: str | None = None) -
             filters.term, filters.term,
             filters.strength, filters.strength,
             check_id, check_id,
-            *_school_parameters(filters),
+            *_school_parameters(filters, viewer),
         ],
     )  # fmt: skip
+
+
+def duty_export(viewer: Viewer, filters: Filters) -> pd.DataFrame:
+    """The duty checks as every export holds them (``DUTY_COLUMNS``), for the dashboard's
+    download and ``sendwatch export duties`` alike: newest term first, then the term's
+    worst school first, then the check. No year or term: every term."""
+    return _query(
+        f"""
+        select {", ".join(_qualified(DUTY_COLUMNS))}
+        from (select {CHECK_COLUMNS}, {_check_figures(viewer)} from fct_duty_checks as checks)
+            as checks
+        join fct_school_term_status as schools
+          on checks.urn = schools.urn and checks.academic_year = schools.academic_year
+         and checks.term = schools.term
+        join dim_term as terms
+          on checks.academic_year = terms.academic_year and checks.term = terms.term
+        where (?::varchar is null or checks.academic_year = ?)
+          and (?::varchar is null or checks.term = ?)
+          and (?::varchar is null or checks.strength = ?)
+          and {SCHOOL_FILTERS}
+        order by terms.term_order desc, schools.attention_rank, checks.check_id
+        """,
+        [
+            filters.academic_year, filters.academic_year,
+            filters.term, filters.term,
+            filters.strength, filters.strength,
+            *_school_parameters(filters, viewer),
+        ],
+    )  # fmt: skip
+
+
+def _qualified(columns: tuple[str, ...]) -> list[str]:
+    """An export's columns, named by the table each comes from."""
+    return [f"schools.{c}" if c == "school_name" else f"checks.{c}" for c in columns]
 
 
 def school_statuses(viewer: Viewer, filters: Filters) -> pd.DataFrame:
     """The term's schools, filtered, in the nightly build's order: worst first."""
     return _query(
         f"""
-        select schools.*
+        select {SCHOOL_TERM_COLUMNS}
         from fct_school_term_status as schools
         where schools.academic_year = ? and schools.term = ?
           and {SCHOOL_FILTERS}
         order by schools.attention_rank
         """,
-        [filters.academic_year, filters.term, *_school_parameters(filters)],
+        [filters.academic_year, filters.term, *_school_parameters(filters, viewer)],
     )
 
 
@@ -235,7 +320,8 @@ def flagged_duties(viewer: Viewer, filters: Filters) -> pd.DataFrame:
         select schools.urn, schools.school_name, schools.attention_rank,
                schools.overall_status, schools.signals_flagged,
                checks.check_id, catalogue.title, checks.strength, checks.status,
-               checks.evidence
+               {"checks.published_evidence" if roles.suppressed(viewer) else "checks.evidence"}
+                   as evidence
         from fct_school_term_status as schools
         join fct_duty_checks as checks
           on schools.urn = checks.urn and schools.academic_year = checks.academic_year
@@ -248,12 +334,17 @@ def flagged_duties(viewer: Viewer, filters: Filters) -> pd.DataFrame:
         order by schools.attention_rank, statuses.severity desc, checks.strength,
                  checks.check_id
         """,
-        [filters.academic_year, filters.term, *_school_parameters(filters)],
+        [filters.academic_year, filters.term, *_school_parameters(filters, viewer)],
     )
 
 
 def headline(viewer: Viewer, filters: Filters) -> dict[str, Any]:
-    """Headline numbers for the term and the schools the filters leave."""
+    """Headline numbers for the term and the schools the filters leave.
+
+    Outside the LA the share on SEN support is withheld (``"c"``) when any school in
+    the sum has its own count withheld: else the total, less the others' counts
+    shown beside it, would give that count back.
+    """
     row = _query(
         f"""
         select
@@ -263,19 +354,22 @@ def headline(viewer: Viewer, filters: Filters) -> dict[str, Any]:
             count(*) filter (where must_red > 0) as schools_with_red_must,
             sum(sen_support_pupils) / nullif(sum(number_on_roll), 0) as sen_support_share,
             -- the national rate for these schools' mix of phases, weighted by roll
-            sum(expected_sen_support) / nullif(sum(number_on_roll), 0) as national_share
+            sum(expected_sen_support) / nullif(sum(number_on_roll), 0) as national_share,
+            coalesce(bool_or(sen_support_withheld), false) as sen_support_withheld
         from fct_school_term_status as schools
         where schools.academic_year = ? and schools.term = ?
           and {SCHOOL_FILTERS}
         """,
-        [filters.academic_year, filters.term, *_school_parameters(filters)],
+        [filters.academic_year, filters.term, *_school_parameters(filters, viewer)],
     ).iloc[0]
     return {
         "schools": int(row["schools"]),
         "returns_received": int(row["returns_received"] or 0),
         "returns_missing": int(row["returns_missing"] or 0),
         "schools_with_red_must": int(row["schools_with_red_must"] or 0),
-        "sen_support_share": _number(row["sen_support_share"]),
+        "sen_support_share": "c"
+        if roles.suppressed(viewer) and row["sen_support_withheld"]
+        else _number(row["sen_support_share"]),
         "national_share": _number(row["national_share"]),
     }
 
@@ -285,15 +379,21 @@ def _number(value: Any) -> float | None:
 
 
 def school(viewer: Viewer, urn: str) -> dict[str, Any] | None:
+    """A school on the register (None if there is none); refused if ``viewer`` may not
+    see it, so that editing the address shows nothing of another school."""
+    _allow(viewer, *SCHOOL_LEVEL)
+    _allow_school(viewer, urn)
     found = _query("select * from dim_school where urn = ?", [urn])
     return None if found.empty else found.iloc[0].to_dict()
 
 
 def school_checks(viewer: Viewer, urn: str) -> pd.DataFrame:
     """Every check of one school in every term, newest term first."""
+    _allow(viewer, *SCHOOL_LEVEL)
+    _allow_school(viewer, urn)
     return _query(
-        """
-        select checks.*, catalogue.title, terms.census_date
+        f"""
+        select {CHECK_COLUMNS}, {_check_figures(viewer)}, catalogue.title, terms.census_date
         from fct_duty_checks as checks
         join dim_duty_check as catalogue on checks.check_id = catalogue.check_id
         join dim_term as terms
@@ -307,9 +407,11 @@ def school_checks(viewer: Viewer, urn: str) -> pd.DataFrame:
 
 def school_terms(viewer: Viewer, urn: str) -> pd.DataFrame:
     """A school's overall status and flags in each term, newest first."""
+    _allow(viewer, *SCHOOL_LEVEL)
+    _allow_school(viewer, urn)
     return _query(
-        """
-        select schools.*, terms.term_name
+        f"""
+        select {SCHOOL_TERM_COLUMNS}, terms.term_name
         from fct_school_term_status as schools
         join dim_term as terms
           on schools.academic_year = terms.academic_year and schools.term = terms.term
@@ -321,10 +423,27 @@ def school_terms(viewer: Viewer, urn: str) -> pd.DataFrame:
 
 
 def school_submissions(viewer: Viewer, urn: str) -> pd.DataFrame:
+    """The files a school sent, with why any was rejected: for the LA and the school
+    itself (a rejection reason can quote what the file held)."""
+    _allow(viewer, roles.LA_OFFICER, roles.SCHOOL)
+    _allow_school(viewer, urn)
     return _query(
         "select file_name, academic_year, term, received_at, receipt, in_force, first_error, "
         "stored_path from fct_submissions where urn = ? order by received_at desc",
         [urn],
+    )
+
+
+def submission_export(viewer: Viewer) -> pd.DataFrame:
+    """One row per file received (``SUBMISSION_COLUMNS``), oldest first: every file for
+    the LA, a school's own files for a school."""
+    _allow(viewer, roles.LA_OFFICER, roles.SCHOOL)
+    own = sorted(viewer.urns) if viewer.role == roles.SCHOOL else None
+    return _query(
+        f"select {', '.join(SUBMISSION_COLUMNS)} from fct_submissions "
+        "where (?::varchar[] is null or list_contains(?::varchar[], urn)) "
+        "order by received_at, file_name",
+        [own, own],
     )
 
 
@@ -337,11 +456,13 @@ def catalogue(viewer: Viewer) -> pd.DataFrame:
 
 
 def refresh_status(viewer: Viewer) -> dict[str, Any]:
+    _allow(viewer, roles.LA_OFFICER, roles.ADMIN)
     runs = _query("select * from fct_nightly_runs order by built_at desc limit 1")
     return {} if runs.empty else runs.iloc[0].to_dict()
 
 
 def return_status(viewer: Viewer, academic_year: str, term: str) -> pd.DataFrame:
+    _allow(viewer, roles.LA_OFFICER)
     return _query(
         "select status.urn, schools.school_name, status.return_status, status.first_received_at, "
         "status.deadline from fct_return_status as status join dim_school as schools "
@@ -353,6 +474,7 @@ def return_status(viewer: Viewer, academic_year: str, term: str) -> pd.DataFrame
 
 def quarantined(viewer: Viewer, newest: int | None = None) -> pd.DataFrame:
     """Rejected files, newest first (all of them, or the newest few)."""
+    _allow(viewer, roles.LA_OFFICER)
     return _query(
         "select file_name, urn, academic_year, term, received_at, first_error "
         "from fct_submissions where outcome = 'rejected' order by received_at desc, file_name "
@@ -362,17 +484,21 @@ def quarantined(viewer: Viewer, newest: int | None = None) -> pd.DataFrame:
 
 
 def quarantined_count(viewer: Viewer) -> int:
+    _allow(viewer, roles.LA_OFFICER)
     found = _query("select count(*) as n from fct_submissions where outcome = 'rejected'")
     return int(found.iloc[0]["n"])
 
 
 def last_run(viewer: Viewer) -> dict[str, Any] | None:
     """The most recent night's summary, successful or failed."""
+    _allow(viewer, roles.LA_OFFICER, roles.ADMIN)
     return history.last_run(_settings())
 
 
 def run_checks(viewer: Viewer, run_id: str) -> pd.DataFrame:
-    """That night's dbt tests and Great Expectations suites, with their outcomes."""
+    """That night's dbt tests and Great Expectations suites, with their outcomes (a
+    failing test's detail can quote the failing values: the LA only)."""
+    _allow(viewer, roles.LA_OFFICER)
     return history.run_checks(_settings(), run_id)
 
 
@@ -389,4 +515,46 @@ def la_context(viewer: Viewer) -> pd.DataFrame:
     return _query(
         "select area, measure, figure_year, measured_value, period, source_publication "
         "from fct_la_sen2_figures order by measure, area, figure_year"
+    )
+
+
+# --- administration: accounts and the audit log (the access store, not the warehouse) --
+
+
+def accounts(viewer: Viewer) -> pd.DataFrame:
+    """Every account, without password hashes: administrators only."""
+    from sendwatch.access.users import UserStore
+
+    _allow(viewer, roles.ADMIN)
+    users = UserStore.for_settings(_settings()).list()
+    return pd.DataFrame(
+        [
+            {
+                "username": user.username,
+                "role": user.role,
+                "urns": ", ".join(sorted(user.urns)),
+                "sign_in": "password" if user.has_password else "single sign-on",
+                "disabled": "yes" if user.disabled else "no",
+                "last_sign_in_at": user.last_sign_in_at,
+            }
+            for user in users
+        ],
+        columns=["username", "role", "urns", "sign_in", "disabled", "last_sign_in_at"],
+    )
+
+
+def audit_log(viewer: Viewer, newest: int | None = None) -> pd.DataFrame:
+    """Who signed in, opened a school or exported what, newest first: administrators."""
+    from sendwatch.access import audit
+
+    _allow(viewer, roles.ADMIN)
+    return audit.events(_settings(), newest)
+
+
+def register_summary(viewer: Viewer) -> pd.DataFrame:
+    """How many schools the register holds, by phase and locality: administrators."""
+    _allow(viewer, roles.ADMIN)
+    return _query(
+        "select phase, locality, count(*) as schools from dim_school "
+        "group by all order by phase, locality"
     )

@@ -9,8 +9,9 @@ from dashboards import data
 FILTER_KEYS = ("term", "phase", "locality", "strength", "search", "show")
 
 
-def filters_from(query: dict[str, str], viewer: data.Viewer = data.LA_OFFICER) -> data.Filters:
-    """Filters from a page's query string; the newest term with returns when none is given."""
+def filters_from(query: dict[str, str], viewer: data.Viewer) -> data.Filters:
+    """Filters from a page's query string; the newest term with returns (that ``viewer``
+    can see) when none is given."""
     term = query.get("term") or "|".join(data.default_term(viewer))
     academic_year, _, term_name = term.partition("|")
     return data.Filters(

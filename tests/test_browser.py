@@ -1,8 +1,10 @@
-"""The dashboard in a real browser: Debian's Chromium driven by Playwright.
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright, signed in.
 
-Pages are checked with axe-core (from the npm registry, injected into each page)
-against the WCAG 2.x A/AA rules, walked with the keyboard, and photographed into
-test-artifacts/ for people to look at.
+Pages are checked with axe-core (from the npm registry, evaluated in each page: the
+content security policy refuses an added script tag) against the WCAG 2.x A/AA rules,
+walked with the keyboard, and photographed into test-artifacts/ for people to look at.
+Each role signs in once, through the real sign-in page, as one of the published home's
+accounts (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from pathlib import Path
 import pytest
 from helpers import read_csv
 
-from sendwatch.browser import CHROMIUM, CHROMIUM_ARGS, served
+from sendwatch.access import roles
+from sendwatch.browser import CHROMIUM, CHROMIUM_ARGS, served, sign_in
 from sendwatch.settings import PROJECT_ROOT
 
 AXE = PROJECT_ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+VIEWPORT = {"width": 1400, "height": 1000}
 
 
 @pytest.fixture(scope="module")
@@ -28,26 +32,58 @@ def site(published: Path):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM.exists(), "scripts/test installs Debian's chromium"
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium, site: str, accounts: dict[str, roles.Viewer], password: str):
+    """A browser signed in as the LA officer (a Playwright context: its pages share it)."""
+    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, site, accounts[roles.LA_OFFICER].name, password)
+    page.close()
+    yield context
+    context.close()
 
 
 def open_page(browser, url: str):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = browser.new_page()
     page.goto(url)
     page.wait_for_selector("h1", timeout=30_000)
     page.wait_for_load_state("networkidle")
     return page
 
 
-def test_every_page_has_no_wcag_aa_violations(site: str, browser, published: Path) -> None:
+def axe_violations(page) -> list:
+    """axe-core's WCAG 2.x A/AA violations on the page: (rule, first few elements)."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA
+    )
+    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+
+
+def test_every_page_has_no_wcag_aa_violations(
+    site: str, browser, chromium, published: Path
+) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+    # the sign-in page, as a stranger sees it
+    stranger = chromium.new_context(viewport=VIEWPORT)
+    page = stranger.new_page()
+    page.goto(f"{site}/")
+    page.wait_for_selector("h1")
+    assert page.url == f"{site}/sign-in?next=/"
+    page.screenshot(path=str(ARTIFACTS / "sign-in.png"), full_page=True)
+    assert axe_violations(page) == [], "sign-in"
+    stranger.close()
+
     urn = read_csv(published / "sample" / "register.csv")[0]["urn"]
     pages = {
         "overview": "/",
@@ -59,14 +95,8 @@ def test_every_page_has_no_wcag_aa_violations(site: str, browser, published: Pat
     }
     for name, path in pages.items():
         page = open_page(browser, site + path)
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA
-        )
+        violations = axe_violations(page)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        violations = [
-            (v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-        ]
         assert violations == [], (name, violations)
         assert page.title().endswith("- sendwatch")
         page.close()
@@ -209,7 +239,8 @@ def test_overview_first_screen_leads_with_every_red_school_and_its_duties(
     )
     red = [f for f in flags if (f["academic_year"], f["term"]) == term]
     assert len({f["urn"] for f in red}) >= 2
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(f"{site}/?term={term[0]}%7C{term[1]}")
     page.wait_for_selector("#found-list")
     for flag in red:
@@ -233,3 +264,62 @@ def test_overview_first_screen_leads_with_every_red_school_and_its_duties(
     assert int(there) == len(expected) < int(everyone)
     assert set(expected["locality"]) == {locality}
     page.close()
+
+
+def test_each_role_opens_only_its_pages_and_sees_only_them_listed(
+    site: str, chromium, published: Path, accounts: dict[str, roles.Viewer], password: str
+) -> None:
+    """Every role x every page, in Chromium: a page the role may open (roles.PAGES, and
+    for a school account its own school only) renders its heading; any other is the 403
+    page, with no school's name in it. The header lists exactly the pages the role may
+    open that have an address of their own (and a school account's school)."""
+    register = read_csv(published / "sample" / "register.csv")
+    names = [row["school_name"] for row in register]
+    urn, other = register[0]["urn"], register[1]["urn"]
+    catalogue = {r["check_id"]: r for r in read_csv(PROJECT_ROOT / "seeds" / "duty_checks.csv")}
+    # path -> (page, its heading when it opens)
+    paths = {
+        "/": ("overview", "Which schools, which duties"),
+        f"/school/{urn}": ("school", f"{register[0]['school_name']} ({urn})"),
+        f"/school/{other}": ("school", f"{register[1]['school_name']} ({other})"),
+        "/check/reviews_on_time": ("check", catalogue["reviews_on_time"]["title"]),
+        "/data": ("data_status", "Data and refresh"),
+        "/context": ("context", "LA context"),
+    }
+    if (PROJECT_ROOT / "dashboards" / "pages" / "admin.py").exists():
+        paths["/admin"] = ("admin", "Administration")
+    listed = {"/", "/data", "/context", "/admin"} & set(paths)  # pages with fixed addresses
+
+    for role, viewer in accounts.items():
+        context = chromium.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        sign_in(page, site, viewer.name, password)
+        page.wait_for_selector("header nav")
+        navigation = {link.get_attribute("href") for link in page.locator("header nav a").all()}
+        expected = {path for path in listed if role in roles.PAGES[paths[path][0]]}
+        if role == roles.SCHOOL:
+            expected |= {f"/school/{own}" for own in viewer.urns}
+        assert navigation == expected, role
+        assert f"Signed in as {viewer.name}" in page.locator("header").inner_text()
+
+        for path, (name, heading) in paths.items():
+            asked_urn = path.removeprefix("/school/") if name == "school" else None
+            allowed = role in roles.PAGES[name] and (
+                asked_urn is None or roles.may_see_school(viewer, asked_urn)
+            )
+            response = page.goto(site + path)
+            if allowed:
+                assert response.status == 200, (role, path)
+                page.wait_for_selector("main h1", timeout=30_000)
+                assert page.locator("main h1").inner_text() == heading, (role, path)
+            else:
+                assert response.status == 403, (role, path)
+                assert page.locator("h1").inner_text() == "You cannot open this page"
+                text = page.content()
+                assert not [school for school in names if school in text], (role, path)
+
+        page.goto(f"{site}/context" if role in roles.PAGES["context"] else f"{site}/sign-in")
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url(f"{site}/sign-in")
+        assert page.goto(f"{site}/context").url.startswith(f"{site}/sign-in?next=")
+        context.close()

@@ -1,21 +1,81 @@
-"""The dashboard's data layer and callbacks, on a real published snapshot."""
+"""The dashboard's data layer, pages and routes, on a real published snapshot, signed in.
+
+Every request goes through the real sign-in form (the page, its CSRF token, a POST) as
+one of the published home's accounts (tests/conftest.py); a page's layout is called in a
+request signed in the same way.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 from helpers import read_csv, rebuilt_with_seed
 
-import dashboards.app  # noqa: F401  the pages register themselves on the app
+import dashboards.app  # the pages register themselves on the app
+from sendwatch.access import roles
+
+server = dashboards.app.server
 
 
 def page(name: str) -> ModuleType:
     """A page module exactly as Dash registered it (importing it again would register twice)."""
     return sys.modules[f"pages.{name}"]
+
+
+def signed_in(viewer: roles.Viewer, password: str):
+    """A test client signed in as ``viewer``'s account through the sign-in page."""
+    client = server.test_client()
+    form = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    answer = client.post(
+        "/sign-in", data={"csrf_token": token, "username": viewer.name, "password": password}
+    )
+    assert (answer.status_code, answer.headers["Location"]) == (302, roles.home_page(viewer))
+    return client
+
+
+@pytest.fixture
+def officer(accounts: dict[str, roles.Viewer], password: str):
+    """A client signed in as the LA officer."""
+    return signed_in(accounts[roles.LA_OFFICER], password)
+
+
+@contextmanager
+def viewing_as(client) -> Iterator[None]:
+    """A request signed in as ``client``'s account, for calling a page's layout directly."""
+    name = server.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(name).value
+    with server.test_request_context("/", headers={"Cookie": f"{name}={cookie}"}):
+        yield
+
+
+@pytest.fixture
+def as_officer(officer) -> Iterator[None]:
+    with viewing_as(officer):
+        yield
+
+
+def audit_events(action: str, after: int = 0) -> list[dict]:
+    """The audit log's events of one kind (newest first), those after event ``after`` only."""
+    from sendwatch.access import audit
+    from sendwatch.settings import load_settings
+
+    events = audit.events(load_settings()).to_dict("records")
+    return [e for e in events if e["action"] == action and e["id"] > after]
+
+
+def last_event() -> int:
+    from sendwatch.access import audit
+    from sendwatch.settings import load_settings
+
+    newest = audit.events(load_settings(), limit=1)
+    return int(newest["id"].iloc[0]) if len(newest) else 0
 
 
 @contextmanager
@@ -39,6 +99,7 @@ def serving_instead(settings, built: Path, scratch: Path) -> Iterator[None]:
 
 
 def test_grid_shows_every_red_in_words_and_symbol(published: Path) -> None:
+    from dashboards import data
     from dashboards.filters import filters_from
 
     overview = page("overview")
@@ -46,7 +107,9 @@ def test_grid_shows_every_red_in_words_and_symbol(published: Path) -> None:
     flags = read_csv(published / "sample" / "ground_truth" / "duty_flags.csv")
     for flag in [f for f in flags if f["expected_status"] == "red"][:15]:
         term = f"{flag['academic_year']}|{flag['term']}"
-        rows, _ = overview.grid_rows(filters_from({"term": term, "search": flag["urn"]}))
+        rows, _ = overview.grid_rows(
+            data.LA_OFFICER, filters_from({"term": term, "search": flag["urn"]}, data.LA_OFFICER)
+        )
         assert len(rows) == 1
         assert rows[0][flag["check_id"]] == "✖ Red: may not be met"
         assert rows[0]["school"].endswith(
@@ -55,6 +118,7 @@ def test_grid_shows_every_red_in_words_and_symbol(published: Path) -> None:
 
 
 def test_a_clean_school_is_green(published: Path) -> None:
+    from dashboards import data
     from dashboards.components import status_text
     from dashboards.filters import filters_from
 
@@ -65,7 +129,7 @@ def test_a_clean_school_is_green(published: Path) -> None:
     register = [r["urn"] for r in read_csv(published / "sample" / "register.csv")]
     urn = next(u for u in register if (u, "2024-25", "autumn") not in flagged)
     query = {"term": "2024-25|autumn", "strength": "must", "search": urn}
-    rows, checks = overview.grid_rows(filters_from(query))
+    rows, checks = overview.grid_rows(data.LA_OFFICER, filters_from(query, data.LA_OFFICER))
     assert {rows[0][c] for c in checks} <= {status_text("green"), status_text("not_applicable")}
 
 
@@ -84,11 +148,11 @@ def test_filters_narrow_the_grid_and_worst_comes_first(published: Path) -> None:
         data.LA_OFFICER, data.Filters("2024-25", "autumn", strength="signal")
     )
     assert set(signals["strength"]) == {"signal"}
-    nothing = filters_from({"term": "2024-25|autumn", "search": "no such school"})
-    assert overview.grid_rows(nothing)[0] == []
+    nothing = filters_from({"term": "2024-25|autumn", "search": "no such school"}, data.LA_OFFICER)
+    assert overview.grid_rows(data.LA_OFFICER, nothing)[0] == []
     # with no term asked for: the newest term any school has sent a return for (the
     # sample's three terms are 2024-25; 2025-26 is in the term dates, with no returns yet)
-    newest = filters_from({})
+    newest = filters_from({}, data.LA_OFFICER)
     assert (newest.academic_year, newest.term) == ("2024-25", "summer")
     link = address({"term": "2024-25|autumn", "phase": "primary"}, strength="must")
     assert link == "/?term=2024-25%7Cautumn&phase=primary&strength=must"
@@ -102,16 +166,15 @@ def test_search_text_is_a_parameter_never_sql(published: Path) -> None:
     assert data.school_grid(data.LA_OFFICER, data.Filters("2024-25", "autumn")).shape[0] > 0
 
 
-def test_export_downloads_exactly_the_filtered_rows(published: Path) -> None:
+def test_export_downloads_exactly_the_filtered_rows(published: Path, officer) -> None:
     import io
 
     import pandas as pd
     from openpyxl import load_workbook
 
     from dashboards import data
-    from dashboards.app import server
 
-    client = server.test_client()
+    client = officer
     query = "term=2024-25%7Cspring&phase=primary&strength=must"
     response = client.get(f"/export/duties.csv?{query}")
     assert response.status_code == 200
@@ -128,7 +191,7 @@ def test_export_downloads_exactly_the_filtered_rows(published: Path) -> None:
     assert client.get("/export/duties.exe").status_code == 404
 
 
-def test_every_table_downloads_as_shown(published: Path) -> None:
+def test_every_table_downloads_as_shown(published: Path, officer) -> None:
     import io
     from urllib.parse import parse_qsl
 
@@ -136,10 +199,10 @@ def test_every_table_downloads_as_shown(published: Path) -> None:
     from openpyxl import load_workbook
 
     from dashboards import data
-    from dashboards.app import server
-    from dashboards.components import EXPORTABLE_TABLES, table_bytes
+    from dashboards.components import EXPORTABLE_TABLES
+    from sendwatch.exports import table_bytes
 
-    client = server.test_client()
+    client = officer
     urn = read_csv(published / "sample" / "register.csv")[0]["urn"]
     school = page("school")
     shown = school.checks_table(data.LA_OFFICER, {"urn": urn, "term": "2024-25|spring"})
@@ -179,7 +242,7 @@ def test_every_table_downloads_as_shown(published: Path) -> None:
     assert client.get(f"/export/table/school-checks.exe?urn={urn}").status_code == 404
 
 
-def test_the_data_page_reports_the_last_nights_tests_and_gates(published: Path) -> None:
+def test_the_data_page_reports_the_last_nights_tests_and_gates(published: Path, as_officer) -> None:
     from datetime import timedelta
 
     from dashboards import data
@@ -213,7 +276,7 @@ def test_the_data_page_reports_the_last_nights_tests_and_gates(published: Path) 
     assert data_status.describe_age(timedelta(days=3)) == "3 days ago"
 
 
-def test_every_page_renders_with_headings_and_captions(published: Path) -> None:
+def test_every_page_renders_with_headings_and_captions(published: Path, as_officer) -> None:
     check, context, data_status, overview, school = (
         page(n) for n in ("check", "context", "data_status", "overview", "school")
     )
@@ -234,6 +297,12 @@ def test_every_page_renders_with_headings_and_captions(published: Path) -> None:
     assert "aria-current" in str(pages["overview"])
     assert "Print a visit brief" in str(pages["school"])
     assert "Sample LA (BCP figures)" in str(pages["context"])
+    viewed = audit_events("view_school")[0]  # newest first
+    assert (viewed["username"], viewed["role"], viewed["target"]) == (
+        "la_officer",
+        "la_officer",
+        urn,
+    )
 
 
 def test_a_newly_published_snapshot_is_read_without_a_restart(
@@ -258,7 +327,7 @@ def test_a_newly_published_snapshot_is_read_without_a_restart(
     assert data.refresh_status(data.LA_OFFICER)["returns_loaded"] == before
 
 
-def test_a_failed_night_is_announced_on_the_data_page(published: Path) -> None:
+def test_a_failed_night_is_announced_on_the_data_page(published: Path, as_officer) -> None:
     import json
 
     data_status = page("data_status")
@@ -335,16 +404,187 @@ def _duties() -> set[str]:
     return {c.check_id for c in duty_checks().values() if c.strength in ("must", "should")}
 
 
-def test_the_data_page_links_to_the_published_data_docs(published: Path) -> None:
-    from dashboards.app import server
-
-    data_status = page("data_status")
+def test_the_data_page_links_to_the_published_data_docs(published: Path, officer) -> None:
     from dashboards import data
 
+    data_status = page("data_status")
     links = str(data_status.documentation_links(data.LA_OFFICER))
     assert "/data-docs/index.html" in links
-    client = server.test_client()
+    client = officer
     docs = client.get("/data-docs/index.html")
     assert docs.status_code == 200 and b"raw_pupil_returns" in docs.data
     assert client.get("/data-docs/../../warehouse/sendwatch.duckdb").status_code == 404
     assert client.get("/dbt-docs/index.html").status_code == 404  # not built in this home
+
+
+def export_queries(published: Path, urn: str) -> dict[str, str]:
+    """A query each table's download answers with rows, for the school ``urn``."""
+    flags = read_csv(published / "sample" / "ground_truth" / "duty_flags.csv")
+    red = next(f for f in flags if f["expected_status"] == "red")
+    return {
+        "school-checks": f"urn={urn}&term=2024-25%7Cspring",
+        "school-trend": f"urn={urn}",
+        "school-returns": f"urn={urn}",
+        "check-distribution": "check_id=reviews_on_time",
+        "check-red": f"check_id={red['check_id']}&term={red['academic_year']}%7C{red['term']}",
+        "data-returns": "term=2024-25%7Cautumn",
+        "data-quarantine": "",
+        "data-run-checks": "",
+        "context-sen2": "",
+        "admin-accounts": "",
+        "admin-audit": "show=all",
+        "admin-register": "",
+    }
+
+
+def school_names(published: Path) -> list[str]:
+    return [row["school_name"] for row in read_csv(published / "sample" / "register.csv")]
+
+
+def test_each_role_downloads_only_what_its_pages_and_routes_allow(
+    published: Path, accounts: dict[str, roles.Viewer], password: str
+) -> None:
+    """Every role x every download: allowed (200) exactly when roles.PAGES (the table's
+    page) and roles.ROUTES (the duty checks; files received) say so; 403 otherwise, with
+    no data; 401 for a stranger. Each download is audited."""
+    from dashboards.components import EXPORTABLE_TABLES, TABLE_ACCESS
+
+    school = accounts[roles.SCHOOL]
+    (urn,) = school.urns  # the school account's own school, asked for in every query
+    queries = export_queries(published, urn)
+    assert set(queries) == set(EXPORTABLE_TABLES)  # a new table needs a query here
+    opened_by = {**roles.PAGES, **roles.ROUTES}  # page or route -> the roles that open it
+    routes = {"/export/duties.csv?term=2024-25%7Cspring": opened_by["duties_export"]}
+    for name, query in queries.items():
+        owner, *also = TABLE_ACCESS[name]
+        assert owner == EXPORTABLE_TABLES[name].__module__.rsplit(".", 1)[-1], name
+        assert set(also) <= set(roles.ROUTES), name
+        allowed = frozenset.intersection(*(opened_by[needed] for needed in (owner, *also)))
+        routes[f"/export/table/{name}.csv?{query}".rstrip("?")] = allowed
+    names = school_names(published)
+    before = last_event()
+
+    stranger = server.test_client()
+    for route in routes:
+        answer = stranger.get(route)
+        assert (answer.status_code, answer.text) == (401, "Sign in to sendwatch to see this.")
+
+    outcomes: dict[str, dict[str, int]] = {}
+    for role, viewer in accounts.items():
+        client = signed_in(viewer, password)
+        outcomes[role] = {}
+        for route, allowed in routes.items():
+            answer = client.get(route)
+            outcomes[role][route] = answer.status_code
+            if role in allowed:
+                assert answer.status_code == 200, (role, route, answer.text[:300])
+                assert answer.headers["Content-Disposition"].startswith("attachment;")
+            else:
+                assert answer.status_code == 403, (role, route)
+                assert answer.text == "Your role cannot open this."
+                assert not any(name in answer.text for name in names)
+    # every role is refused something and allowed something
+    assert all({200, 403} <= set(found.values()) for found in outcomes.values())
+
+    exported = {(e["username"], e["target"]) for e in audit_events("export", before)}
+    forbidden = {(e["username"], e["target"]) for e in audit_events("forbidden", before)}
+    for role, found in outcomes.items():
+        for route, status in found.items():
+            path = route.split("?")[0]
+            assert ((role, route) in exported) is (status == 200), (role, route)
+            assert ((role, path) in forbidden) is (status == 403), (role, route)
+
+
+def test_a_school_account_sees_only_its_own_school(
+    published: Path, accounts: dict[str, roles.Viewer], password: str
+) -> None:
+    import json
+
+    school = accounts[roles.SCHOOL]
+    (own,) = school.urns
+    other = next(row["urn"] for row in read_csv(published / "sample" / "register.csv")
+                 if row["urn"] != own)  # fmt: skip
+    names = school_names(published)
+    client = signed_in(school, password)
+
+    for route in (
+        f"/export/table/school-checks.csv?urn={other}",
+        f"/export/table/school-trend.xlsx?urn={other}",
+        f"/export/table/school-checks.csv?urn={own}&urn={other}",
+        f"/export/duties.csv?urn={other}",
+    ):
+        answer = client.get(route)
+        assert (answer.status_code, answer.text) == (403, "Your role cannot open this."), route
+    assert client.get(f"/export/table/school-checks.csv?urn={own}").status_code == 200
+
+    # the page: its address, and the pages router asked to render it (also when the
+    # query string names another school, which Dash would hand the layout instead)
+    refused = client.get(f"/school/{other}")
+    assert refused.status_code == 403 and "You cannot open this page" in refused.text
+    assert not any(name in refused.text for name in names)
+    assert client.get(f"/school/{own}").status_code == 200
+    for pathname, search in ((f"/school/{other}", ""), (f"/school/{own}", f"?urn={other}")):
+        values = [
+            {"id": "_pages_location", "property": "pathname", "value": pathname},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ]
+        body = {
+            "output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [
+                {"id": "_pages_content", "property": "children"},
+                {"id": "_pages_store", "property": "data"},
+            ],
+            "changedPropIds": ["_pages_location.pathname"],
+            "inputs": values,
+            "state": [],
+        }
+        answer = client.post(
+            "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+        )
+        assert answer.status_code == 403, (pathname, search)
+        assert not any(name in answer.text for name in names)
+    # the second lock: the page itself refuses, whoever forgot to ask the guard
+    with viewing_as(client), pytest.raises(roles.AccessDenied):
+        page("school").layout(urn=other)
+    forbidden = [e for e in audit_events("forbidden") if e["username"] == school.name]
+    assert {e["detail"] for e in forbidden if e["target"] == "school"} >= {f"/school/{other}"}
+
+
+def components(tree: object, kind: str) -> list[dict]:
+    """The props of every component of type ``kind`` in a layout as Dash sends it (JSON)."""
+    found: list[dict] = []
+    if isinstance(tree, list):
+        for item in tree:
+            found += components(item, kind)
+    elif isinstance(tree, dict) and "props" in tree:
+        if tree.get("type") == kind:
+            found.append(tree["props"])
+        found += components(tree["props"].get("children"), kind)
+    return found
+
+
+def test_the_header_lists_what_the_role_may_open_and_who_is_signed_in(
+    accounts: dict[str, roles.Viewer], password: str
+) -> None:
+    from dashboards.app import NAVIGATION
+
+    for role, viewer in accounts.items():
+        client = signed_in(viewer, password)
+        shell = client.get("/_dash-layout")
+        assert shell.status_code == 200
+        text = shell.get_data(as_text=True)
+        words = roles.ROLES[role].split(":")[0]
+        assert f"Signed in as {viewer.name} ({words})" in text, role
+        (form,) = components(shell.json, "Form")
+        assert (form["action"], form["method"]) == ("/sign-out", "post")
+        (navigation,) = components(shell.json, "Nav")
+        links = {link["href"] for link in components(navigation["children"], "A")}
+        expected = {path for path, _, name in NAVIGATION if role in roles.PAGES[name]}
+        if role == roles.SCHOOL:
+            expected |= {f"/school/{urn}" for urn in viewer.urns}
+        assert links == expected, role
+        # the button signs out: the form's own token, then nothing opens
+        (token,) = components(form["children"], "Input")
+        answer = client.post("/sign-out", data={"csrf_token": token["value"]})
+        assert (answer.status_code, answer.headers["Location"]) == (302, "/sign-in")
+        assert client.get("/_dash-layout").status_code == 401

@@ -19,15 +19,14 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pytest
 from helpers import pupil_row, school_row, with_migrated_airflow
 from hostile import register_rows, valid_return, with_pupil_ref, workbook
 
-from sendwatch.exports import write_duties, write_submissions
 from sendwatch.pipeline.failpoints import POINTS
-from sendwatch.settings import load_settings
 
 NIGHT = datetime(2025, 10, 20, 10, 0, tzinfo=UTC)
 VALID = ("900400", "900401", "900402")
@@ -76,10 +75,17 @@ class Home:
             return db.execute(sql).fetchall()
 
     def exports(self) -> tuple[str, str]:
-        """The submissions and duties exports, as the command line writes them."""
-        settings = load_settings({k: v for k, v in self.env.items() if k.startswith("SEND")})
-        write_submissions(settings, self.root / "submissions.csv")
-        write_duties(settings, self.root / "duties.csv", None, None, "csv")
+        """The submissions and duties exports, as the command line writes them (through
+        the dashboard's data layer, reading this home's published snapshot)."""
+        from dashboards import data
+        from sendwatch.exports import write_table
+
+        home = {key: value for key, value in self.env.items() if key.startswith("SENDWATCH_")}
+        with mock.patch.dict(os.environ, home):
+            write_table(data.submission_export(data.LA_OFFICER),
+                        self.root / "submissions.csv", "csv", "submissions")  # fmt: skip
+            write_table(data.duty_export(data.LA_OFFICER, data.Filters()),
+                        self.root / "duties.csv", "csv", "duty_checks")  # fmt: skip
         return (
             (self.root / "submissions.csv").read_text(),
             (self.root / "duties.csv").read_text(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dash
+import flask
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
@@ -17,7 +18,7 @@ dash.register_page(
 
 
 def layout(check_id: str | None = None, **query: str) -> html.Div:
-    viewer = data.LA_OFFICER
+    viewer = data.viewer_for(flask.request)
     catalogue = data.catalogue(viewer).set_index("check_id")
     if check_id not in catalogue.index:
         return html.Div([html.H1("Check not found"), html.P(f"No check called {check_id}.")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dash
+import flask
 from dash import html
 
 from dashboards import data
@@ -12,7 +13,8 @@ dash.register_page(__name__, path="/context", title="LA context - sendwatch", na
 
 
 def layout(**_query: str) -> html.Div:
-    figures = context_table(data.LA_OFFICER, {})
+    viewer = data.viewer_for(flask.request)
+    figures = context_table(viewer, {})
     sources = figures.frame.attrs.get("sources", [])
     return html.Div(
         [

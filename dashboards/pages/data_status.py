@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import dash
+import flask
 from dash import html
 
 from dashboards import data
@@ -19,7 +20,7 @@ dash.register_page(__name__, path="/data", title="Data and refresh - sendwatch",
 
 
 def layout(**query: str) -> html.Div:
-    viewer = data.LA_OFFICER
+    viewer = data.viewer_for(flask.request)
     if not data.has_snapshot(viewer):
         return html.Div(
             [

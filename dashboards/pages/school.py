@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import dash
+import flask
 from dash import html
 
-from dashboards import data
+from dashboards import auth, data
 from dashboards.components import Table, badge, exportable, table
 from dashboards.filters import filters_from
+from sendwatch.access import roles
 
 dash.register_page(
     __name__, path_template="/school/<urn>", title="School - sendwatch", name="School"
 )
+SUBMISSIONS = "submissions_export"  # files received: who may see them (roles.ROUTES)
 
 
 def layout(urn: str | None = None, **query: str) -> html.Div:
-    viewer = data.LA_OFFICER
+    viewer = data.viewer_for(flask.request)
+    if not roles.may_see_school(viewer, str(urn)):  # the guard refuses it first
+        raise roles.AccessDenied(f"{viewer.name} cannot see the school {urn}")
     school = data.school(viewer, urn or "")
     if school is None:
         return html.Div([html.H1("School not found"), html.P(f"No school with URN {urn}.")])
+    auth.record(viewer, "view_school", str(urn))
     # the overview's term travels with the link; otherwise the newest term with returns
     query = {"urn": urn, "term": query.get("term", "")}
     checks = checks_table(viewer, query)
@@ -37,10 +43,19 @@ def layout(urn: str | None = None, **query: str) -> html.Div:
             table(checks, export="school-checks", **query),
             html.H2("Each check across terms"),
             table(trend_table(viewer, query), export="school-trend", **query),
-            html.H2("Returns received"),
-            table(returns_table(viewer, query), export="school-returns", **query),
+            *returns_section(viewer, query),
         ]
     )
+
+
+def returns_section(viewer: data.Viewer, query: dict[str, str]) -> list:
+    """The files the school sent, for the roles that see files received (roles.ROUTES)."""
+    if not roles.may_open(viewer, SUBMISSIONS):
+        return []
+    return [
+        html.H2("Returns received"),
+        table(returns_table(viewer, query), export="school-returns", **query),
+    ]
 
 
 def overall(viewer: data.Viewer, urn: str, query: dict[str, str]) -> html.P:
@@ -108,7 +123,7 @@ def trend_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
     )
 
 
-@exportable("school-returns")
+@exportable("school-returns", also=(SUBMISSIONS,))
 def returns_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
     school = data.school(viewer, query.get("urn", ""))
     if school is None:

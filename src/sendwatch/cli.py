@@ -16,6 +16,7 @@ import click
 from sendwatch.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from sendwatch.access.roles import Viewer
     from sendwatch.generate import GenerationSummary
 
 
@@ -238,14 +239,53 @@ def export() -> None:
     """Export tables from the published snapshot."""
 
 
+ROLE_OPTION = click.option(
+    "--role",
+    type=click.Choice(["la_officer", "sendiass", "commissioner", "school", "admin"]),
+    default="la_officer",
+    show_default=True,
+    help="Write what this role would download from the dashboard (its suppression too).",
+)
+URN_OPTION = click.option(
+    "--urn", "urns", multiple=True, help="With --role school: the school's URN (repeatable)."
+)
+
+
+def export_viewer(role: str, urns: tuple[str, ...]) -> Viewer:
+    """The viewer an export is written for: the OS user, in the role asked for."""
+    import getpass
+
+    from sendwatch.access.roles import SCHOOL, Viewer
+
+    if (role == SCHOOL) != bool(urns):
+        raise SendwatchUsageError("--urn goes with --role school, which needs at least one")
+    return Viewer(getpass.getuser() or "unknown", role, frozenset(urns))
+
+
+def write_export(viewer: Viewer, what: str, frame_for, out: Path, file_format: str) -> None:
+    """Write an export through the dashboard's data layer, and record it in the audit log."""
+    from sendwatch.access import audit
+    from sendwatch.access.roles import may_open
+    from sendwatch.exports import write_table
+
+    if not may_open(viewer, f"{what}_export"):
+        raise SendwatchUsageError(f"the {viewer.role} role may not export {what}")
+    sheet = "duty_checks" if what == "duties" else what
+    rows = write_table(frame_for(viewer), out, file_format, sheet)
+    audit.record(load_settings(), username=viewer.name, role=viewer.role, action="export",
+                 target=f"sendwatch export {what} -> {out}")  # fmt: skip
+    click.echo(f"Wrote {rows} rows to {out}")
+
+
 @export.command("submissions")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="CSV file to write.")
-def export_submissions(out: Path) -> None:
+@ROLE_OPTION
+@URN_OPTION
+def export_submissions(out: Path, role: str, urns: tuple[str, ...]) -> None:
     """One row per file received: outcome, whether in force, first error."""
-    from sendwatch.exports import write_submissions
+    from dashboards import data
 
-    rows = write_submissions(load_settings(), out)
-    click.echo(f"Wrote {rows} rows to {out}")
+    write_export(export_viewer(role, urns), "submissions", data.submission_export, out, "csv")
 
 
 @export.command("duties")
@@ -253,12 +293,20 @@ def export_submissions(out: Path) -> None:
 @click.option("--term", type=click.Choice(["autumn", "spring", "summer"]))
 @click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write.")
-def export_duties(year: str | None, term: str | None, file_format: str, out: Path) -> None:
+@ROLE_OPTION
+@URN_OPTION
+def export_duties(
+    year: str | None, term: str | None, file_format: str, out: Path, role: str,
+    urns: tuple[str, ...],
+) -> None:  # fmt: skip
     """Every duty check: status, numbers, bands, paragraph and evidence."""
-    from sendwatch.exports import write_duties
+    from dashboards import data
 
-    rows = write_duties(load_settings(), out, year, term, file_format)
-    click.echo(f"Wrote {rows} rows to {out}")
+    filters = data.Filters(academic_year=year, term=term)
+    write_export(
+        export_viewer(role, urns), "duties", lambda v: data.duty_export(v, filters), out,
+        file_format,
+    )  # fmt: skip
 
 
 @cli.command()
@@ -306,10 +354,23 @@ def docs(port: int) -> None:
 @cli.command()
 @click.option("--port", type=int, default=8050, show_default=True)
 def serve(port: int) -> None:
-    """Serve the dashboard on http://127.0.0.1:PORT over the published snapshot."""
+    """Serve the dashboard on http://127.0.0.1:PORT over the published snapshot.
+
+    People sign in (accounts: `sendwatch users`). This is plain http on this machine, so
+    the session cookie is not marked Secure unless SENDWATCH_COOKIE_SECURE says otherwise;
+    a deployment serves ``dashboards.app:server`` behind TLS.
+    """
+    os.environ.setdefault("SENDWATCH_COOKIE_SECURE", "false")  # read when the app is built
+    settings = valid_settings()
     from dashboards.app import app
+    from sendwatch.access.users import UserStore
 
     click.echo(f"sendwatch dashboard on http://127.0.0.1:{port} (Ctrl+C to stop)")
+    if not settings.sign_in.sso_enabled and not UserStore.for_settings(settings).list():
+        click.echo(
+            "No accounts yet, so nobody can sign in: add one with "
+            "`sendwatch users add NAME --role la_officer` (it prints the password)."
+        )
     app.run(host="127.0.0.1", port=port, debug=False)
 
 
@@ -362,7 +423,61 @@ def run_demo(settings: Settings) -> None:
         "Every return is judged against the 17 duty checks: `sendwatch export duties "
         "--out duties.csv` writes them out."
     )
+    _demo_accounts(settings)
+    click.echo("Open http://127.0.0.1:8050 and sign in with one of these.")
     serve.callback(port=8050)
+
+
+# One account per role, so the demo shows what each role sees.
+DEMO_ACCOUNTS = (
+    ("officer", "la_officer"),
+    ("sendiass", "sendiass"),
+    ("commissioner", "commissioner"),
+    ("school", "school"),
+    ("admin", "admin"),
+)
+
+
+def _demo_accounts(settings: Settings) -> None:
+    """Make the demo's accounts (the school one for the register's first school) and
+    print their passwords, once; accounts kept from an earlier demo are left as they are."""
+    from sendwatch.access import audit
+    from sendwatch.access.users import UserStore
+    from sendwatch.register import read_register
+
+    store = UserStore.for_settings(settings)
+    first_urn = read_register(settings.register)[0].urn
+    made: list[tuple[str, str, str]] = []
+    kept: list[str] = []
+    for username, role in DEMO_ACCOUNTS:
+        if store.get(username) is not None:
+            kept.append(username)
+            continue
+        urns = [first_urn] if role == "school" else []
+        made.append((username, role, store.add(username, role, urns)))
+        audit.record(
+            settings,
+            username="sendwatch demo",
+            role="admin",
+            action="user_added",
+            target=username,
+            detail=f"{role} for URN {first_urn}" if urns else role,
+        )
+    if made:
+        click.echo("Accounts for the demo, one per role (the passwords are not shown again):")
+        for username, role, password in made:
+            school = f" (URN {first_urn})" if role == "school" else ""
+            click.echo(f"  {username:<13} {password}   {role}{school}")
+    if kept:
+        click.echo(
+            f"The demo's accounts {', '.join(kept)} already exist, with the passwords shown "
+            "when they were made; for a new one: `sendwatch users set-password NAME`."
+        )
+
+
+from sendwatch.access.commands import users  # noqa: E402  (it imports this module's errors)
+
+cli.add_command(users)
 
 
 def main() -> None:

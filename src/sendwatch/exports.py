@@ -1,12 +1,15 @@
-"""Exports from the published snapshot, safe to open in a spreadsheet."""
+"""Exports as files: the columns every export holds, and tables written safely for a
+spreadsheet. What goes in them comes from the dashboard's data layer, so the command
+line and the dashboard's downloads hold exactly the same rows for the same viewer."""
 
 from __future__ import annotations
 
-import csv
+import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sendwatch.settings import Settings
-from sendwatch.snapshots import open_snapshot
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUBMISSION_COLUMNS = (
     "file_name",
@@ -21,33 +24,6 @@ SUBMISSION_COLUMNS = (
     "landing_path",
     "stored_path",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """Stop a spreadsheet reading a cell as a formula (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def write_submissions(settings: Settings, out: Path) -> int:
-    """Write one row per file received; return the number of rows."""
-    with open_snapshot(settings) as connection:
-        rows = connection.execute(
-            f"select {', '.join(SUBMISSION_COLUMNS)} from fct_submissions "
-            "order by received_at, file_name"
-        ).fetchall()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(SUBMISSION_COLUMNS)
-        for row in rows:
-            received = row[5].isoformat() if row[5] else ""
-            writer.writerow([neutralise(v) for v in (*row[:5], received, *row[6:])])
-    return len(rows)
-
-
 DUTY_COLUMNS = (
     "urn",
     "school_name",
@@ -64,41 +40,38 @@ DUTY_COLUMNS = (
     "red_at",
     "evidence",
 )
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
-def duty_rows(settings: Settings, year: str | None, term: str | None) -> list[tuple]:
-    """Every check result in the published snapshot, optionally for one year or term."""
-    columns = ", ".join(
-        f"schools.{c}" if c == "school_name" else f"checks.{c}" for c in DUTY_COLUMNS
-    )
-    with open_snapshot(settings) as connection:
-        return connection.execute(
-            f"select {columns} from fct_duty_checks as checks "
-            "join dim_school as schools on checks.urn = schools.urn "
-            "where (? is null or checks.academic_year = ?) and (? is null or checks.term = ?) "
-            "order by checks.urn, checks.academic_year, checks.term, checks.check_id",
-            [year, year, term, term],
-        ).fetchall()
+def neutralise(value: object) -> object:
+    """Stop a spreadsheet reading a cell as a formula (CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
-def write_duties(
-    settings: Settings, out: Path, year: str | None, term: str | None, file_format: str
-) -> int:
-    """Write the duty checks as CSV or XLSX; return the number of rows."""
-    rows = [[neutralise(value) for value in row] for row in duty_rows(settings, year, term)]
-    out.parent.mkdir(parents=True, exist_ok=True)
+def table_bytes(frame: pd.DataFrame, file_format: str, sheet: str = "sendwatch") -> bytes:
+    """A table as CSV or XLSX bytes, safe to open in a spreadsheet; moments in ISO 8601."""
+    import pandas as pd  # here: the command line starts without it
+
+    safe = frame.copy()
+    for column in safe.columns:
+        if pd.api.types.is_datetime64_any_dtype(safe[column]):
+            safe[column] = safe[column].map(lambda v: v.isoformat() if pd.notna(v) else None)
+    safe = safe.map(neutralise)
     if file_format == "xlsx":
-        from openpyxl import Workbook
+        buffer = io.BytesIO()
+        safe.to_excel(buffer, index=False, sheet_name=sheet)
+        return buffer.getvalue()
+    return safe.to_csv(index=False).encode("utf-8")
 
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("duty_checks")
-        sheet.append(list(DUTY_COLUMNS))
-        for row in rows:
-            sheet.append(row)
-        workbook.save(out)
-    else:
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(DUTY_COLUMNS)
-            writer.writerows(rows)
-    return len(rows)
+
+def write_table(frame: pd.DataFrame, out: Path, file_format: str, sheet: str) -> int:
+    """Write ``frame`` to ``out`` as CSV or XLSX; return the number of rows."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(table_bytes(frame, file_format, sheet))
+    return len(frame)

@@ -17,11 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sendwatch.exports import neutralise
 from sendwatch.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 AUDIT_FILE_NAME = "audit.sqlite"
 COLUMNS = ("id", "at", "username", "role", "action", "target", "outcome", "detail")
@@ -135,6 +137,8 @@ def _clip(value: object) -> str:
 
 def events(settings: Settings, limit: int | None = None) -> pd.DataFrame:
     """The events, newest first (by insertion order, which a clock change cannot upset)."""
+    import pandas as pd  # here, not at import: the command line starts without it
+
     query = f"select {', '.join(COLUMNS)} from events order by id desc"
     parameters: list[int] = []
     if limit is not None:
