@@ -142,7 +142,7 @@ class _Account(flask_login.UserMixin):
 
     @property
     def viewer(self) -> roles.Viewer:
-        return self.user.viewer()
+        return self.user.viewer(_state().settings.commissioners_see_schools)
 
 
 class _EndedSessions:

@@ -65,8 +65,13 @@ def _allow_school(viewer: Viewer, urn: str) -> None:
         raise roles.AccessDenied(f"the {viewer.role} role may not see school {urn}")
 
 
-# who may see school-level figures at all (commissioners see aggregates: issue 13)
+# who may see school-level figures at all (commissioners only where the LA lets them)
 SCHOOL_LEVEL = (roles.LA_OFFICER, roles.SENDIASS, roles.SCHOOL)
+
+
+def _allow_school_level(viewer: Viewer) -> None:
+    if not (viewer.role in SCHOOL_LEVEL or viewer.sees_schools):
+        raise roles.AccessDenied(f"the {viewer.role} role may not see school-level figures")
 
 
 def _check_figures(viewer: Viewer) -> str:
@@ -213,7 +218,7 @@ SCHOOL_FILTERS = """
 
 
 def _school_parameters(filters: Filters, viewer: Viewer) -> list[Any]:
-    _allow(viewer, *SCHOOL_LEVEL)
+    _allow_school_level(viewer)
     like = f"%{filters.search.strip().lower()}%" if filters.search else None
     own = sorted(viewer.urns) if viewer.role == roles.SCHOOL else None
     return [
@@ -381,7 +386,7 @@ def _number(value: Any) -> float | None:
 def school(viewer: Viewer, urn: str) -> dict[str, Any] | None:
     """A school on the register (None if there is none); refused if ``viewer`` may not
     see it, so that editing the address shows nothing of another school."""
-    _allow(viewer, *SCHOOL_LEVEL)
+    _allow_school_level(viewer)
     _allow_school(viewer, urn)
     found = _query("select * from dim_school where urn = ?", [urn])
     return None if found.empty else found.iloc[0].to_dict()
@@ -389,7 +394,7 @@ def school(viewer: Viewer, urn: str) -> dict[str, Any] | None:
 
 def school_checks(viewer: Viewer, urn: str) -> pd.DataFrame:
     """Every check of one school in every term, newest term first."""
-    _allow(viewer, *SCHOOL_LEVEL)
+    _allow_school_level(viewer)
     _allow_school(viewer, urn)
     return _query(
         f"""
@@ -407,7 +412,7 @@ def school_checks(viewer: Viewer, urn: str) -> pd.DataFrame:
 
 def school_terms(viewer: Viewer, urn: str) -> pd.DataFrame:
     """A school's overall status and flags in each term, newest first."""
-    _allow(viewer, *SCHOOL_LEVEL)
+    _allow_school_level(viewer)
     _allow_school(viewer, urn)
     return _query(
         f"""

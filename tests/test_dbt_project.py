@@ -12,9 +12,7 @@ from dbt.cli.main import dbtRunner
 from sendwatch.pipeline.warehouse import create_raw_tables
 from sendwatch.settings import PROJECT_ROOT
 
-UNIT_TESTS = PROJECT_ROOT.joinpath(
-    "dbt_project", "models", "intermediate", "_intermediate__unit_tests.yml"
-)
+UNIT_TEST_FILES = sorted((PROJECT_ROOT / "dbt_project" / "models").rglob("*__unit_tests.yml"))
 
 
 def test_dbt_build_loads_seeds_and_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,7 +27,11 @@ def test_dbt_build_loads_seeds_and_models(tmp_path: Path, monkeypatch: pytest.Mo
     )
     assert result.success, result.exception
     # the nightly build leaves unit tests out, so this build is where they run
-    defined = yaml.safe_load(UNIT_TESTS.read_text(encoding="utf-8"))["unit_tests"]
+    defined = [
+        test
+        for path in UNIT_TEST_FILES
+        for test in yaml.safe_load(path.read_text(encoding="utf-8"))["unit_tests"]
+    ]
     ran = [r for r in result.result if r.node.unique_id.startswith("unit_test.")]
     assert len(ran) == len(defined) > 0
     assert {str(r.status) for r in ran} == {"pass"}

@@ -30,10 +30,12 @@ PEOPLE_CHECKS = {
 SYMBOLS = {"c", "low", "x", "z"}
 
 
-def export(published: Path, out: Path, *options: str) -> subprocess.CompletedProcess[str]:
+def export(
+    published: Path, out: Path, *options: str, **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "sendwatch.cli", "export", *options, "--out", str(out)],
-        env={**os.environ, "SENDWATCH_HOME": str(published / "home")},
+        env={**os.environ, "SENDWATCH_HOME": str(published / "home"), **env},
         capture_output=True,
         text=True,
     )
@@ -50,12 +52,15 @@ def small(figure: str) -> bool:
 
 @pytest.fixture(scope="module")
 def duties(published: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
-    """The duty checks export as the LA officer and as SENDIASS write it."""
+    """The duty checks export as the LA officer, SENDIASS and a commissioner (where the LA
+    lets commissioners see school-level figures) write it."""
     folder = tmp_path_factory.mktemp("exports")
     exported = {}
-    for role in (roles.LA_OFFICER, roles.SENDIASS):
+    for role in (roles.LA_OFFICER, roles.SENDIASS, roles.COMMISSIONER):
         out = folder / f"{role}.csv"
-        result = export(published, out, "duties", "--role", role)
+        result = export(
+            published, out, "duties", "--role", role, SENDWATCH_COMMISSIONERS_SEE_SCHOOLS="yes"
+        )
         assert result.returncode == 0, result.stderr
         exported[role] = rows_of(out)
     return exported
@@ -66,8 +71,11 @@ def test_the_sample_has_small_numbers_for_suppression_to_bite(duties) -> None:
     assert any(small(r["numerator"]) or small(r["denominator"]) for r in people)
 
 
-def test_sendiass_export_has_no_count_from_1_to_4_and_nothing_recoverable(duties) -> None:
-    officer, sendiass = duties[roles.LA_OFFICER], duties[roles.SENDIASS]
+@pytest.mark.parametrize("role", [roles.SENDIASS, roles.COMMISSIONER])
+def test_export_outside_the_la_has_no_count_from_1_to_4_nor_one_recoverable(
+    duties, role: str
+) -> None:
+    officer, sendiass = duties[roles.LA_OFFICER], duties[role]
     assert [r["urn"] for r in sendiass] == [r["urn"] for r in officer]  # same rows, in order
     withheld = 0
     for mine, theirs in zip(officer, sendiass, strict=True):
@@ -117,7 +125,7 @@ def test_a_school_export_holds_only_that_school(published: Path, tmp_path: Path)
 @pytest.mark.parametrize(
     ("role", "what"),
     [
-        (roles.COMMISSIONER, "duties"),  # school-level figures: commissioners get aggregates
+        (roles.COMMISSIONER, "duties"),  # unless the LA lets them see school-level figures
         (roles.ADMIN, "duties"),  # no pupil-level data
         (roles.SENDIASS, "submissions"),  # no quarantine details
         (roles.COMMISSIONER, "submissions"),
@@ -232,3 +240,36 @@ def test_a_crawl_of_every_download_a_role_may_open_finds_nothing_disclosive(
             if roles.suppressed(viewer):
                 assert not SMALL_COUNT.search(text), (path, query, SMALL_COUNT.search(text))
     assert opened > 0
+
+
+@pytest.mark.parametrize("role", [roles.SENDIASS, roles.SCHOOL])
+def test_a_crawl_of_every_page_a_role_may_open_finds_nothing_disclosive(
+    published: Path, accounts, password, role: str
+) -> None:
+    """Every page the role may open, for every school, check and term, rendered in a
+    request signed in as that role: the same findings as the downloads; and the page
+    shell explains the symbols wherever figures are withheld."""
+    from test_dashboard import page, signed_in, viewing_as
+
+    import dashboards.app
+
+    viewer = accounts[role]
+    queries = crawl_queries(published)
+    pages = {"overview": "duties", "school": "school", "check": "check", "context": "other"}
+    rendered = 0
+    with viewing_as(signed_in(viewer, password)):
+        shell = str(dashboards.app.page_shell())
+        assert ("About the figures" in shell) == roles.suppressed(viewer)
+        for name, asked in pages.items():
+            if not roles.may_open(viewer, name):
+                continue
+            for query in queries[asked]:
+                if "urn" in query and not roles.may_see_school(viewer, query["urn"]):
+                    continue
+                text = str(page(name).layout(**query))
+                rendered += 1
+                if role != roles.SCHOOL:
+                    assert not PSEUDONYM.search(text), (name, query)
+                if roles.suppressed(viewer):
+                    assert not SMALL_COUNT.search(text), (name, query, SMALL_COUNT.search(text))
+    assert rendered > 0

@@ -13,24 +13,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from sendwatch.errors import SendwatchError, SendwatchUsageError
 from sendwatch.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from sendwatch.access.roles import Viewer
     from sendwatch.generate import GenerationSummary
-
-
-class SendwatchError(click.ClickException):
-    """An error for people: one line, no traceback."""
-
-    def show(self, file: object = None) -> None:
-        click.secho(f"sendwatch: {self.format_message()}", err=True, fg="red")
-
-
-class SendwatchUsageError(SendwatchError):
-    """The command was asked for something that cannot be: exit 2, as click's own."""
-
-    exit_code = 2
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -255,11 +243,12 @@ def export_viewer(role: str, urns: tuple[str, ...]) -> Viewer:
     """The viewer an export is written for: the OS user, in the role asked for."""
     import getpass
 
-    from sendwatch.access.roles import SCHOOL, Viewer
+    from sendwatch.access.roles import COMMISSIONER, SCHOOL, Viewer
 
     if (role == SCHOOL) != bool(urns):
         raise SendwatchUsageError("--urn goes with --role school, which needs at least one")
-    return Viewer(getpass.getuser() or "unknown", role, frozenset(urns))
+    sees_schools = role == COMMISSIONER and load_settings().commissioners_see_schools
+    return Viewer(getpass.getuser() or "unknown", role, frozenset(urns), sees_schools)
 
 
 def write_export(viewer: Viewer, what: str, frame_for, out: Path, file_format: str) -> None:

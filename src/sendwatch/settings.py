@@ -100,6 +100,9 @@ class Settings:
     register: Path
     limits: Limits = field(default_factory=Limits)
     retention_days: int | None = None  # None: every received file is kept for ever
+    # whether commissioners also see school-level figures (suppressed), not only
+    # aggregates: SENDWATCH_COMMISSIONERS_SEE_SCHOOLS
+    commissioners_see_schools: bool = False
     sign_in: SignIn = field(default_factory=SignIn)
 
     @property
@@ -175,6 +178,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         register=register,
         limits=_limits(env, from_file),
         retention_days=int(retention) if retention is not None else None,
+        commissioners_see_schools=_yes_or_no(
+            "commissioners_see_schools",
+            str(
+                env.get("SENDWATCH_COMMISSIONERS_SEE_SCHOOLS")
+                or from_file.get("commissioners_see_schools", "false")
+            ).strip(),
+        ),
         sign_in=_sign_in(env, from_file),
     )
 

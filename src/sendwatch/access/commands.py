@@ -2,8 +2,7 @@
 
 Whoever runs these commands already has the machine's files, so they act as the
 administrator; each change is recorded in the audit log under their operating-system
-user name. sendwatch's cli.py registers the group; this module must not import it at
-load time (cli.py imports this module), so the error classes are imported when needed.
+user name. sendwatch's cli.py registers the group.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import click
 
 from sendwatch.access import audit, roles
 from sendwatch.access.users import User, UserError, UserStore
+from sendwatch.errors import SendwatchError, SendwatchUsageError
 from sendwatch.settings import Settings, load_settings
 
 NOT_SHOWN_AGAIN = (
@@ -137,8 +137,6 @@ def audit_log(out: Path) -> None:
 @contextmanager
 def _store() -> Iterator[tuple[Settings, UserStore]]:
     """The settings and the store; a mistake becomes one line and exit 2, not a traceback."""
-    from sendwatch.cli import SendwatchError, SendwatchUsageError
-
     try:
         settings = load_settings()
     except (ValueError, FileNotFoundError) as error:

@@ -32,6 +32,9 @@ class Viewer:
     name: str
     role: str
     urns: frozenset[str] = field(default_factory=frozenset)
+    # a commissioner the LA lets see school-level figures (suppressed), by the setting
+    # commissioners_see_schools; no other role is changed by it
+    sees_schools: bool = False
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -58,6 +61,8 @@ ROUTES: dict[str, frozenset[str]] = {
     # files received, with why any was rejected (`sendwatch export submissions`)
     "submissions_export": frozenset({LA_OFFICER, SCHOOL}),
 }
+# What a commissioner whom the LA lets see school-level figures may open besides.
+COMMISSIONER_SCHOOL_LEVEL = frozenset({"overview", "school", "check", "duties_export"})
 # Roles that see small numbers as they are: the LA's own officers, and a school
 # looking at its own figures. Everyone else sees DfE's symbols (c, low, x, z).
 UNSUPPRESSED = frozenset({LA_OFFICER, SCHOOL})
@@ -65,8 +70,11 @@ UNSUPPRESSED = frozenset({LA_OFFICER, SCHOOL})
 
 def may_open(viewer: Viewer | None, name: str) -> bool:
     """Whether ``viewer`` may open the page or route called ``name`` (never if unknown)."""
-    allowed = PAGES.get(name, ROUTES.get(name, frozenset()))
-    return viewer is not None and viewer.role in allowed
+    if viewer is None:
+        return False
+    if viewer.role == COMMISSIONER and viewer.sees_schools and name in COMMISSIONER_SCHOOL_LEVEL:
+        return True
+    return viewer.role in PAGES.get(name, ROUTES.get(name, frozenset()))
 
 
 def may_see_school(viewer: Viewer | None, urn: str) -> bool:

@@ -62,8 +62,11 @@ class User:
     has_password: bool
     last_sign_in_at: datetime | None
 
-    def viewer(self) -> roles.Viewer:
-        return roles.Viewer(name=self.username, role=self.role, urns=self.urns)
+    def viewer(self, commissioners_see_schools: bool = False) -> roles.Viewer:
+        """Who this account is when it asks: the LA's setting says whether a
+        commissioner sees school-level figures."""
+        sees_schools = commissioners_see_schools and self.role == roles.COMMISSIONER
+        return roles.Viewer(self.username, self.role, self.urns, sees_schools)
 
 
 def generate_password() -> str:
