@@ -595,3 +595,47 @@ def test_enquiries_rise_above_the_funnel_where_duty_problems_were_planted(
     # (enquiries, pupils on SEN support, the LA's rate per 100).
     assert len(found) >= 0.4 * len(problems), missed
     assert len(false_alarms) <= 0.05 * len(others), false_alarms
+
+
+def test_enquiry_rates_by_duty_flags_match_an_independent_count(first_night: Night) -> None:
+    """fct_enquiries_by_duty_flags against the same figures counted here from the
+    enquiries and the schools' statuses; and enquiries are higher where a duty is red."""
+    import math
+    from collections import Counter
+
+    schools = {
+        row[:3]: (row[3], row[4] > 0)
+        for row in first_night.query(
+            "select rates.urn, rates.academic_year, rates.term, rates.sen_support_pupils, "
+            "status.duties_red from fct_school_enquiry_rates as rates "
+            "join fct_school_term_status as status using (urn, academic_year, term) "
+            "where rates.sen_support_pupils > 0"
+        )
+    }
+    counted: Counter = Counter()
+    for urn, year, term, theme in first_night.query(
+        "select urn, academic_year, term, theme from fct_enquiries where urn is not null"
+    ):
+        if (urn, year, term) in schools:
+            red = schools[(urn, year, term)][1]
+            counted[(year, term, theme, red)] += 1
+            counted[(year, term, "all", red)] += 1
+    pupils: Counter = Counter()
+    for (_, year, term), (count, red) in schools.items():
+        pupils[(year, term, red)] += count
+    rows = first_night.query(
+        "select academic_year, term, theme, enquiries_red, enquiries_other, rate_ratio, "
+        "rate_ratio_lower_95 from fct_enquiries_by_duty_flags"
+    )
+    assert rows
+    for year, term, theme, red, other, ratio, lower in rows:
+        assert (red, other) == (counted[(year, term, theme, True)],
+                                counted[(year, term, theme, False)])  # fmt: skip
+        if red and other and pupils[(year, term, True)]:
+            expected = (red / pupils[(year, term, True)]) / (other / pupils[(year, term, False)])
+            assert math.isclose(ratio, expected, rel_tol=1e-9)
+            error = math.sqrt(1 / red + 1 / other)
+            assert math.isclose(lower, expected * math.exp(-1.959964 * error), rel_tol=1e-9)
+    compared = [ratio for _, _, theme, red, other, ratio, _ in rows
+                if theme == "all" and red and other]  # fmt: skip
+    assert compared and all(ratio > 1 for ratio in compared), compared

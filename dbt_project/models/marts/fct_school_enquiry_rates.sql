@@ -78,16 +78,16 @@ select
     complaints,
     100 * school_rate as enquiries_per_100,
     100 * la_rate as la_enquiries_per_100,
-    100 * greatest(la_rate - {{ var('funnel_z_95') }} * standard_error, 0) as lower_95,
-    100 * (la_rate + {{ var('funnel_z_95') }} * standard_error) as upper_95,
-    100 * greatest(la_rate - {{ var('funnel_z_998') }} * standard_error, 0) as lower_998,
-    100 * (la_rate + {{ var('funnel_z_998') }} * standard_error) as upper_998,
+    100 * greatest(la_rate - {{ var('z_95') }} * standard_error, 0) as lower_95,
+    100 * (la_rate + {{ var('z_95') }} * standard_error) as upper_95,
+    100 * greatest(la_rate - {{ var('z_998') }} * standard_error, 0) as lower_998,
+    100 * (la_rate + {{ var('z_998') }} * standard_error) as upper_998,
     case
         when school_rate is null or la_rate is null then 'not_applicable'
-        when school_rate > la_rate + {{ var('funnel_z_998') }} * standard_error then 'above_998'
-        when school_rate > la_rate + {{ var('funnel_z_95') }} * standard_error then 'above_95'
-        when school_rate < la_rate - {{ var('funnel_z_998') }} * standard_error then 'below_998'
-        when school_rate < la_rate - {{ var('funnel_z_95') }} * standard_error then 'below_95'
+        when school_rate > la_rate + {{ var('z_998') }} * standard_error then 'above_998'
+        when school_rate > la_rate + {{ var('z_95') }} * standard_error then 'above_95'
+        when school_rate < la_rate - {{ var('z_998') }} * standard_error then 'below_998'
+        when school_rate < la_rate - {{ var('z_95') }} * standard_error then 'below_95'
         else 'within'
     end as funnel_position
 from with_limits
