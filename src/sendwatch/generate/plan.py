@@ -4,6 +4,11 @@ The plan is made before any pupil is simulated, from the seed alone, so the
 same seed always plants the same problems. Statuses are planted against the
 default thresholds of duties-v1; the ground truth records what was planted. A
 few quiet school-terms get values exactly at a band edge instead (``edges``).
+
+A tenth of the eligible schools then get a trajectory over quiet terms, one share of
+pupils moving through its bands from term to term, so the sample holds problems that
+can be seen coming and ones that pass: a worsening one (amber for a term or two, then
+red, sometimes red again) or a recovery (red, then amber, then a quiet green term).
 """
 
 from __future__ import annotations
@@ -59,6 +64,19 @@ RATE_BANDS: dict[str, tuple[Fraction, Fraction]] = {
 SENCO_CHECKS = ("senco_designated", "senco_qualified_teacher", "senco_award")
 EDGE_COPIES = 2  # school-terms of each kind of edge case (generate.edges) in a sample
 LOW_NUMBERS_BELOW: int = measuring_vars()["low_numbers_below"]
+TRAJECTORY_SHARE = Fraction(1, 10)  # of the eligible schools
+# Each kind's possible runs of statuses, one per consecutive term. A recovery's last
+# term is planted with nothing: it is kept quiet so that it shows green.
+TRAJECTORY_SHAPES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "worsening": (
+        ("amber", "red"),
+        ("amber", "amber", "red"),
+        ("amber", "red", "red"),
+        ("amber", "amber", "red", "red"),
+    ),
+    "recovery": (("red", "amber", "green"),),
+}
+TRAJECTORY_KINDS = ("worsening", "recovery", "worsening")  # cycled: two worsening to one
 
 
 def bad_pupils_for(check: str, denominator: int, status: str) -> tuple[int, str] | None:
@@ -91,6 +109,17 @@ class Plant:
     status: str
 
 
+@dataclass(frozen=True)
+class Trajectory:
+    """One share of pupils at one school moving through its bands, term after term."""
+
+    urn: str
+    kind: str  # a key of TRAJECTORY_SHAPES
+    check_id: str
+    terms: tuple[Term, ...]  # consecutive
+    statuses: tuple[str, ...]  # one a term; "green" where nothing is planted
+
+
 @dataclass
 class Delivery:
     """How one school's return for one term arrives (default: on time, tidy)."""
@@ -107,6 +136,7 @@ class SamplePlan:
     plants: dict[tuple[str, Term], list[Plant]] = field(default_factory=dict)
     deliveries: dict[tuple[str, Term], Delivery] = field(default_factory=dict)
     edges: dict[tuple[str, Term], str] = field(default_factory=dict)  # kind of edge case
+    trajectories: list[Trajectory] = field(default_factory=list)
 
     def plants_at(self, urn: str, term: Term) -> list[Plant]:
         return self.plants.get((urn, term), [])
@@ -179,6 +209,7 @@ def make_plan(
             delivery.messy = rng.random() < messy_share
             delivery.file_format = "xlsx" if rng.random() < xlsx_share else "csv"
     _choose_edges(plan, eligible, terms, seed)
+    _choose_trajectories(plan, eligible, terms, seed)
     return plan
 
 
@@ -206,6 +237,61 @@ def _choose_edges(plan: SamplePlan, eligible: list[str], terms: list[Term], seed
         quiet = [pair for pair in quiet if pair[0] != urn] or [
             pair for pair in quiet if pair != (urn, term)
         ]
+
+
+def _amber_always_reachable(check: str) -> bool:
+    """Whether every judged denominator has a count of pupils that gives amber.
+
+    Where it has not (an amber band narrower than one pupil), ``bad_pupils_for``
+    plants red instead and a trajectory would lose its shape.
+    """
+    reached = (bad_pupils_for(check, n, "amber") for n in range(LOW_NUMBERS_BELOW, 1000))
+    return all(solved is not None and solved[1] == "amber" for solved in reached)
+
+
+TRAJECTORY_CHECKS = tuple(check for check in RATE_BANDS if _amber_always_reachable(check))
+
+
+def _choose_trajectories(
+    plan: SamplePlan, eligible: list[str], terms: list[Term], seed: int
+) -> None:
+    """Worsening and recovering shares of pupils at a tenth of the eligible schools.
+
+    Chosen last and from their own random stream, so nothing else in the plan moves.
+    Every term of a trajectory is quiet (no plant, no edge case, a return on time), so
+    its statuses are exactly those planted, and a school has at most one.
+    """
+    rng = random.Random(f"{seed}:trajectories")
+    wanted = round(len(eligible) * TRAJECTORY_SHARE)
+    pool = list(eligible)
+    rng.shuffle(pool)
+    for urn in pool:
+        if len(plan.trajectories) >= wanted:
+            return
+        kind = TRAJECTORY_KINDS[len(plan.trajectories) % len(TRAJECTORY_KINDS)]
+        shape = rng.choice(TRAJECTORY_SHAPES[kind])
+        check = rng.choice(TRAJECTORY_CHECKS)
+        starts = [
+            first
+            for first in range(len(terms) - len(shape) + 1)
+            if all(_quiet(plan, urn, term) for term in terms[first : first + len(shape)])
+        ]
+        if not starts:
+            continue
+        first = rng.choice(starts)
+        span = tuple(terms[first : first + len(shape)])
+        plan.trajectories.append(Trajectory(urn, kind, check, span, shape))
+        for term, status in zip(span, shape, strict=True):
+            if status != "green":
+                plan.plants.setdefault((urn, term), []).append(Plant(urn, term, check, status))
+
+
+def _quiet(plan: SamplePlan, urn: str, term: Term) -> bool:
+    return (
+        plan.delivery(urn, term).kind == "on_time"
+        and not plan.plants_at(urn, term)
+        and plan.edge_at(urn, term) is None
+    )
 
 
 def _delivery_events(school_count: int) -> list[tuple[str, str]]:
