@@ -60,6 +60,10 @@ def pages_to_visit(register: Path) -> dict[str, tuple[str, str]]:
         "check": ("/check/reviews_on_time", "main .main-svg"),
         "data": ("/data", "main table"),
         "LA context": ("/context", "main table"),
+        "SENDIASS enquiries": ("/sendiass", "main .main-svg"),
+        "SENDIASS, an earlier term": ("/sendiass?term=2024-25%7Cspring", "main .main-svg"),
+        "commissioning": ("/commissioning", "main .main-svg"),
+        "early warning": ("/early-warning", "main table"),
     }
 
 

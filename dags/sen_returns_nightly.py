@@ -9,12 +9,15 @@ have sent to the landing folder and publishes a new warehouse snapshot:
 2. **validate** each return with the contract's rules and the Great Expectations
    suites in `expectations/`, staging the valid rows with their lineage;
 3. **build** a copy of the warehouse with tonight's rows, then `dbt build`;
-4. **check** the marts with the Great Expectations checkpoint;
-5. **publish**: write the snapshot and a journal of every file's place (the commit
+4. **foresee**: fit the early warning and the demand forecasts on the marts, each
+   back-tested against its baseline (`sendwatch.outlook`), and build the marts that
+   publish what they find;
+5. **check** the marts with the Great Expectations checkpoint;
+6. **publish**: write the snapshot and a journal of every file's place (the commit
    point), then swap the snapshot in and keep each file in `archive/`, or in
    `quarantine/` beside a report a school business manager can act on; a retry or
    the next night's **recover** finishes an unfinished journal;
-6. **summarise** the night, whether it succeeded or not.
+7. **summarise** the night, whether it succeeded or not.
 
 Each night judges as at its logical date (`as_of`, passed to dbt: no model reads
 the clock); the `as_of` param rebuilds a past night as it ran. An empty landing
@@ -106,6 +109,12 @@ def sen_returns_nightly() -> None:
         return nightly.build(*_run())
 
     @task
+    def foresee(built: dict) -> dict:
+        from sendwatch.pipeline import nightly
+
+        return nightly.foresee(*_run())
+
+    @task
     def check(built: dict) -> dict:
         from sendwatch.pipeline import nightly
 
@@ -128,7 +137,7 @@ def sen_returns_nightly() -> None:
     gate = anything_new(found)
     validated = validate(found)
     gate >> validated
-    publish(check(build(validated))) >> summarise()
+    publish(check(foresee(build(validated)))) >> summarise()
 
 
 sen_returns_nightly()

@@ -40,6 +40,9 @@ INDEX = """<!DOCTYPE html>
 # Each viewer's header lists those its role may open, and a school account its school.
 NAVIGATION = (
     ("/", "Overview", "overview"),
+    ("/sendiass", "SENDIASS enquiries", "sendiass"),
+    ("/commissioning", "Commissioning", "commissioning"),
+    ("/early-warning", "Early warning", "early_warning"),
     ("/data", "Data and refresh", "data_status"),
     ("/context", "LA context", "context"),
     ("/admin", "Administration", "admin"),

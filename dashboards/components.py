@@ -10,9 +10,11 @@ from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import html
+import plotly.graph_objects as go
+from dash import dcc, html
 
 from dashboards import data
+from dashboards.filters import address
 from sendwatch.access import roles
 
 # whether a term's return came, for the data page
@@ -164,4 +166,102 @@ def disclosure_note(viewer: data.Viewer) -> html.Aside | None:
         className="disclosure-note",
         id="disclosure-note",
         **{"aria-labelledby": "disclosure-heading"},
+    )
+
+
+def choice(
+    legend: str, key: str, options: list[tuple[str, str]], query: dict[str, str], path: str = "/"
+) -> html.Nav:
+    """One filter as a list of links; the chosen one is marked for screen readers too."""
+    chosen = query.get(key, "")
+    items = []
+    for value, label in options:
+        current = value == chosen
+        link = html.A(
+            label,
+            href=address(query, path, **{key: value or None}),
+            **({"aria-current": "true", "className": "chosen"} if current else {}),
+        )
+        items.append(html.Li(link))
+    return html.Nav([html.H3(legend), html.Ul(items)], className="filter", **{"aria-label": legend})
+
+
+def term_choice(viewer: data.Viewer, query: dict[str, str], path: str) -> html.Nav:
+    """The collected terms as links, newest first (the chosen one marked)."""
+    terms = [
+        (f"{t.academic_year}|{t.term}", f"{t.term.title()} {t.academic_year}")
+        for t in data.terms(viewer).itertuples()
+    ]
+    return choice("Term", "term", terms, query, path)
+
+
+# every chart's frame: the GOV.UK type and colours, room for the axis titles
+CHART_LAYOUT = {
+    "height": 360,
+    "margin": {"l": 60, "r": 10, "t": 10, "b": 50},
+    "font": {"family": "Arial, sans-serif", "size": 14, "color": "#0b0c0c"},
+    "plot_bgcolor": "#ffffff",
+    "legend": {"traceorder": "normal"},
+}
+# series told apart without colour: each has its own marker, line dash and bar fill
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+PATTERNS = ("", "/", "x", ".", "\\", "+", "-", "|", "/.", "x.")  # see fill_pattern
+# colours that keep 3:1 contrast against white (WCAG 1.4.11), for lines and fills
+COLOURS = (
+    "#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#b58840", "#912b88", "#28a197", "#505a5f",
+    "#f47738", "#003078",
+)  # fmt: skip
+
+
+def fill_pattern(index: int) -> dict[str, str | float]:
+    """The index-th series' bar fill: ten told apart without colour. Plotly has eight
+    pattern shapes; the last two are the first two drawn sparse ('/.': '/' at low density)."""
+    shape = PATTERNS[index % len(PATTERNS)]
+    if shape.endswith(".") and len(shape) == 2:
+        return {"shape": shape[0], "solidity": 0.1, "size": 12}
+    return {"shape": shape}
+
+
+def chart(chart_id: str, figure: go.Figure, caption: str) -> html.Figure:
+    """A chart as a static picture with a sentence saying what it shows; the same
+    figures are always in a table beside it (the caption says so)."""
+    figure.update_layout(**CHART_LAYOUT)
+    return html.Figure(
+        [
+            dcc.Graph(
+                id=chart_id, figure=figure, config={"staticPlot": True, "displayModeBar": False}
+            ),
+            html.Figcaption(caption),
+        ],
+        className="chart",
+    )
+
+
+# where a school falls on the SENDIASS funnel plot, in words, and its marker's shape
+FUNNEL_WORDS = {
+    "above_998": ("Above the 99.8% limit", "x"),
+    "above_95": ("Above the 95% limit", "triangle-up"),
+    "within": ("Within the limits", "circle-open"),
+    "below_95": ("Below the 95% limit", "triangle-down"),
+    "below_998": ("Below the 99.8% limit", "square"),
+    "not_applicable": ("No rate: no count of pupils on SEN support", ""),
+}
+
+
+def sen2_table(figures: pd.DataFrame) -> Table:
+    """The DfE SEN2 figures a measure and year a row, an area a column, in words; a
+    year a publication has no figure for says so."""
+    wide = figures.pivot_table(
+        index=["measure_label", "figure_year"], columns="area", values="measured_value",
+        aggfunc="first",
+    ).reset_index()  # fmt: skip
+    wide.columns.name = None
+    areas = [area for area in wide.columns if area not in ("measure_label", "figure_year")]
+    wide = wide.astype(object).where(wide.notna(), "not published")
+    wide.attrs["sources"] = list(figures["source_publication"].unique())
+    return Table(
+        wide,
+        "EHC needs assessment requests, refusals, timeliness and plans (DfE SEN2), by year",
+        {"measure_label": "Measure", "figure_year": "Year", **{a: a for a in areas}},
     )

@@ -518,9 +518,343 @@ def documentation(viewer: Viewer) -> dict[str, bool]:
 
 def la_context(viewer: Viewer) -> pd.DataFrame:
     return _query(
-        "select area, measure, figure_year, measured_value, period, source_publication "
-        "from fct_la_sen2_figures order by measure, area, figure_year"
+        "select area, measure, measure_label, unit, meaning, figure_year, measured_value, "
+        "period, source_publication from fct_la_sen2_figures order by measure, area, figure_year"
     )
+
+
+# --- SENDIASS: enquiries, the funnel plot, enquiries against duty flags ---------------
+
+ENQUIRY_READERS = (roles.LA_OFFICER, roles.SENDIASS)
+
+
+def _figure(viewer: Viewer, column: str, published: str, name: str | None = None) -> str:
+    """A figure two ways: ``name`` a number for charts (empty where withheld from
+    ``viewer``), ``name_shown`` the words a table shows (DfE's symbols where withheld)."""
+    name = name or column.rsplit(".", 1)[-1]
+    if roles.suppressed(viewer):
+        return (
+            f"case when regexp_full_match({published}, '[0-9.]+') then {column} end as {name}, "
+            f"{published} as {name}_shown"
+        )
+    return f"{column} as {name}, cast({column} as varchar) as {name}_shown"
+
+
+def enquiries_by_month(viewer: Viewer) -> pd.DataFrame:
+    """SENDIASS enquiries and complaints by month and theme, oldest month first. Counts
+    of enquiries are SENDIASS's own records, shown to the roles that read them as they are."""
+    _allow(viewer, *ENQUIRY_READERS)
+    return _query(
+        "select received_month, theme, theme_label, enquiries, complaints "
+        "from fct_enquiries_by_month order by received_month, theme"
+    )
+
+
+def enquiries_by_area(viewer: Viewer, academic_year: str, term: str) -> pd.DataFrame:
+    """Enquiries by locality and by phase for a term, with the rate per 100 pupils on SEN
+    support (the count of pupils withheld outside the LA where small)."""
+    _allow(viewer, *ENQUIRY_READERS)
+    return _query(
+        f"""
+        select area_type, area, schools, enquiries, complaints,
+               {_figure(viewer, "sen_support_pupils", "published_sen_support_pupils")},
+               {_figure(viewer, "enquiries_per_100", "published_enquiries_per_100")}
+        from fct_enquiries_by_area
+        where academic_year = ? and term = ?
+        order by area_type, area
+        """,
+        [academic_year, term],
+    )
+
+
+def enquiry_funnel(viewer: Viewer, filters: Filters) -> pd.DataFrame:
+    """Each school's enquiry rate for the term against the funnel plot's limits, the
+    schools furthest above the LA's rate first (a school's small count of pupils, and its
+    rate, withheld outside the LA: such a school is left off the chart)."""
+    _allow(viewer, *ENQUIRY_READERS)
+    return _query(
+        f"""
+        select schools.urn, schools.school_name, schools.phase, schools.locality,
+               schools.enquiries, schools.complaints,
+               {_figure(viewer, "schools.sen_support_pupils", "published_sen_support_pupils")},
+               {_figure(viewer, "schools.enquiries_per_100", "published_enquiries_per_100")},
+               schools.la_enquiries_per_100, schools.lower_95, schools.upper_95,
+               schools.lower_998, schools.upper_998, schools.funnel_position
+        from fct_school_enquiry_rates as schools
+        where schools.academic_year = ? and schools.term = ?
+          and {SCHOOL_FILTERS}
+        order by schools.funnel_position, schools.enquiries_per_100 desc nulls last,
+                 schools.school_name
+        """,
+        [filters.academic_year, filters.term, *_school_parameters(filters, viewer)],
+    )
+
+
+def enquiries_by_duty_flags(viewer: Viewer, academic_year: str, term: str) -> pd.DataFrame:
+    """For a term, by theme: enquiries per 100 pupils on SEN support at schools with a
+    red must or should duty against the rest, the rate ratio and its 95% interval."""
+    _allow(viewer, *ENQUIRY_READERS)
+    return _query(
+        "select theme, theme_label, schools_red, schools_other, enquiries_red, enquiries_other, "
+        "enquiries_per_100_red, enquiries_per_100_other, rate_ratio, rate_ratio_lower_95, "
+        "rate_ratio_upper_95 from fct_enquiries_by_duty_flags "
+        "where academic_year = ? and term = ? order by theme = 'all' desc, rate_ratio desc",
+        [academic_year, term],
+    )
+
+
+def school_enquiries(viewer: Viewer, urn: str) -> pd.DataFrame:
+    """A school's SENDIASS enquiries term by term, newest first, against the funnel."""
+    _allow(viewer, *ENQUIRY_READERS)
+    _allow_school(viewer, urn)
+    return _query(
+        f"""
+        select terms.term_name, rates.enquiries, rates.complaints,
+               {_figure(viewer, "rates.enquiries_per_100", "rates.published_enquiries_per_100")},
+               rates.la_enquiries_per_100, rates.upper_95, rates.upper_998, rates.funnel_position
+        from fct_school_enquiry_rates as rates
+        join dim_term as terms
+          on rates.academic_year = terms.academic_year and rates.term = terms.term
+        where rates.urn = ?
+        order by terms.term_order desc
+        """,
+        [urn],
+    )
+
+
+def enquiry_export(viewer: Viewer) -> pd.DataFrame:
+    """Every school's enquiry rate with its funnel limits, every term, newest first: the
+    download and `sendwatch export enquiries` alike."""
+    _allow(viewer, *ENQUIRY_READERS)
+    return _query(
+        f"""
+        select schools.urn, schools.school_name, schools.phase, schools.locality,
+               schools.academic_year, schools.term, schools.enquiries, schools.complaints,
+               {
+            "schools.published_sen_support_pupils"
+            if roles.suppressed(viewer)
+            else "schools.sen_support_pupils"
+        } as sen_support_pupils,
+               {
+            "schools.published_enquiries_per_100"
+            if roles.suppressed(viewer)
+            else "schools.enquiries_per_100"
+        } as enquiries_per_100,
+               schools.la_enquiries_per_100, schools.lower_95, schools.upper_95,
+               schools.lower_998, schools.upper_998, schools.funnel_position
+        from fct_school_enquiry_rates as schools
+        join dim_term as terms
+          on schools.academic_year = terms.academic_year and schools.term = terms.term
+        where {SCHOOL_FILTERS}
+        order by terms.term_order desc, schools.school_name
+        """,
+        _school_parameters(Filters(), viewer),
+    )
+
+
+# --- commissioning: demand by need, specialists, high-cost provision, EHC requests ----
+
+DEMAND_READERS = (roles.LA_OFFICER, roles.COMMISSIONER)
+
+
+def need_demand(
+    viewer: Viewer, academic_year: str | None = None, term: str | None = None
+) -> pd.DataFrame:
+    """Pupils on SEN support and with an EHC plan by need, phase and locality (and each
+    need's LA total, phase and locality 'All'), for a term or every term."""
+    _allow(viewer, *DEMAND_READERS)
+    return _query(
+        f"""
+        select demand.academic_year, demand.term, terms.term_name, terms.term_order,
+               demand.primary_need, demand.need_label, demand.phase, demand.locality,
+               demand.is_need_total,
+               {_figure(viewer, "demand.sen_support_pupils", "published_sen_support_pupils")},
+               {_figure(viewer, "demand.ehc_plan_pupils", "published_ehc_plan_pupils")}
+        from fct_need_demand as demand
+        join dim_term as terms
+          on demand.academic_year = terms.academic_year and demand.term = terms.term
+        where (?::varchar is null or demand.academic_year = ?)
+          and (?::varchar is null or demand.term = ?)
+        order by terms.term_order, demand.need_label, demand.phase, demand.locality
+        """,
+        [academic_year, academic_year, term, term],
+    )
+
+
+def specialist_demand(viewer: Viewer, academic_year: str, term: str) -> pd.DataFrame:
+    """Pupils with each specialist involved by locality (and the LA total), and the share
+    with their parents' agreement, for a term."""
+    _allow(viewer, *DEMAND_READERS)
+    return _query(
+        f"""
+        select specialist, specialist_label, locality, is_specialist_total,
+               {_figure(viewer, "pupils_involved", "published_pupils_involved")},
+               {_figure(viewer, "share_agreed", "published_share_agreed")}
+        from fct_specialist_demand
+        where academic_year = ? and term = ?
+        order by specialist_label, is_specialist_total desc, locality
+        """,
+        [academic_year, term],
+    )
+
+
+def high_cost_provision(viewer: Viewer, academic_year: str, term: str) -> pd.DataFrame:
+    """Pupils on SEN support whose provision costs more than a school is expected to
+    fund, and those of them with no EHC request, by locality and need, for a term."""
+    _allow(viewer, *DEMAND_READERS)
+    return _query(
+        f"""
+        select need_label, locality, is_need_total,
+               {_figure(viewer, "high_cost_pupils", "published_high_cost_pupils")},
+               {_figure(viewer, "without_ehc_request", "published_without_ehc_request")}
+        from fct_high_cost_provision
+        where academic_year = ? and term = ?
+        order by is_need_total desc, need_label, locality
+        """,
+        [academic_year, term],
+    )
+
+
+def ehc_requests(viewer: Viewer) -> pd.DataFrame:
+    """EHC needs assessment requests in the returns by the term they were made in, who
+    made them and how they ended (and each term's total), oldest term first."""
+    _allow(viewer, *DEMAND_READERS)
+    return _query(
+        f"""
+        select requests.academic_year, requests.term, terms.term_name, requests.term_order,
+               requests.requested_by, requests.outcome, requests.is_term_total,
+               {_figure(viewer, "requests.requests", "requests.published_requests")}
+        from fct_ehc_requests as requests
+        join dim_term as terms
+          on requests.academic_year = terms.academic_year and requests.term = terms.term
+        order by requests.term_order, requests.is_term_total, requests.requested_by,
+                 requests.outcome
+        """
+    )
+
+
+def demand_export(viewer: Viewer) -> pd.DataFrame:
+    """Every demand table in one long table (which table, term, where, what, the figure
+    as this viewer may see it): `sendwatch export demand`."""
+    _allow(viewer, *DEMAND_READERS)
+    shown = "published_{0}" if roles.suppressed(viewer) else "cast({0} as varchar)"
+    tables = [
+        ("needs", "fct_need_demand", "phase", "locality", "need_label",
+         ("sen_support_pupils", "ehc_plan_pupils")),
+        ("specialists", "fct_specialist_demand", "'All'", "locality", "specialist_label",
+         ("pupils_involved", "share_agreed")),
+        ("high_cost", "fct_high_cost_provision", "'All'", "locality", "need_label",
+         ("high_cost_pupils", "without_ehc_request")),
+        ("ehc_requests", "fct_ehc_requests", "'All'", "'All'",
+         "requested_by || ' / ' || outcome", ("requests",)),
+    ]  # fmt: skip
+    parts = [
+        f"select '{name}' as demand_table, academic_year, term, {phase} as phase, "
+        f"{locality} as locality, {category} as category, '{figure}' as measure, "
+        f"{shown.format(figure)} as figure from {mart}"
+        for name, mart, phase, locality, category, figures in tables
+        for figure in figures
+    ]  # fixed names only: nothing here comes from a user
+    return _query(
+        f"select demand.* from ({' union all '.join(parts)}) as demand "
+        "join dim_term as terms using (academic_year, term) "
+        "order by demand.demand_table, terms.term_order, demand.phase, demand.locality, "
+        "demand.category, demand.measure"
+    )
+
+
+# --- the fitted models: early warning (LA officers) and forecasts (and commissioners) --
+
+FORECAST_READERS = (roles.LA_OFFICER, roles.COMMISSIONER)
+
+
+def early_warning(viewer: Viewer) -> pd.DataFrame:
+    """Every school's chance of a red must or should duty next term, likeliest first,
+    with the reasons that moved it and the baseline's call: LA officers only."""
+    _allow(viewer, roles.LA_OFFICER)
+    return _query(
+        "select urn, school_name, phase, locality, from_term_name, "
+        "coalesce(term_name, 'the term after ' || from_term_name) as predicted_term_name, "
+        "probability, flagged, reasons, red_now, threshold, rank_in_la "
+        "from fct_early_warning order by rank_in_la"
+    )
+
+
+def early_warning_backtest(viewer: Viewer) -> pd.DataFrame:
+    """The early warning against "red last term, red next term", at each back-test
+    origin and pooled, with the verdict in words: LA officers only."""
+    _allow(viewer, roles.LA_OFFICER)
+    return _query(
+        "select method, scope, origin_term_order, origin_term_name, target_term_name, "
+        "schools, actual_red, predicted_red, true_positives, precision, recall, f1, "
+        "threshold, verdict, beats_baseline from fct_early_warning_backtest "
+        "order by scope = 'pooled', origin_term_order, method desc"
+    )
+
+
+def forecast_series(viewer: Viewer) -> pd.DataFrame:
+    """Each series forecast, or found too short to, with its back-tested error."""
+    _allow(viewer, *FORECAST_READERS)
+    return _query(
+        "select series_id, source, measure, category, series_label, season_length, points, "
+        "status, message, model_mape, baseline_mape, model_beats_baseline "
+        "from fct_forecast_series order by source desc, status, series_label"
+    )
+
+
+def forecasts(viewer: Viewer) -> pd.DataFrame:
+    """Each forecast series a year ahead, a row per step, with its 80% interval."""
+    _allow(viewer, *FORECAST_READERS)
+    return _query(
+        "select series_id, series_label, source, step, period_label, prediction, lower_80, "
+        "upper_80 from fct_forecasts order by source desc, series_label, step"
+    )
+
+
+def backtest_export(viewer: Viewer) -> pd.DataFrame:
+    """Every back-test, in one long table: for the early warning (LA officers only) and
+    each forecast, per origin and overall, what was measured, the actual, the model's
+    figure and the baseline's: `sendwatch export backtest`."""
+    _allow(viewer, *FORECAST_READERS)
+    forecast_rows = """
+        select 'forecast' as model, series_label as series, 'origin' as scope,
+               cast(origin_period_order as varchar) as origin, target_label as target,
+               'value' as measure, actual, model_prediction as model_figure,
+               baseline_prediction as baseline_figure
+        from fct_forecast_backtest
+        union all
+        select 'forecast', series_label, 'overall', null, null, 'mean absolute % error',
+               null, model_mape, baseline_mape
+        from fct_forecast_series where status = 'forecast'
+    """
+    warning_rows = """
+        union all
+        select 'early_warning', 'a red must or should duty next term', model.scope,
+               model.origin_term_name, model.target_term_name, measures.measure,
+               case when measures.measure = 'schools flagged' then model.actual_red end,
+               case measures.measure when 'precision' then model.precision
+                    when 'recall' then model.recall when 'f1' then model.f1
+                    else model.predicted_red end,
+               case measures.measure when 'precision' then baseline.precision
+                    when 'recall' then baseline.recall when 'f1' then baseline.f1
+                    else baseline.predicted_red end
+        from fct_early_warning_backtest as model
+        join fct_early_warning_backtest as baseline
+          on model.scope = baseline.scope
+         and model.origin_term_order is not distinct from baseline.origin_term_order
+         and baseline.method = 'baseline'
+        cross join (values ('schools flagged'), ('precision'), ('recall'), ('f1'))
+            as measures(measure)
+        where model.method = 'model'
+    """  # fixed text: nothing here comes from a user
+    sql = forecast_rows + (warning_rows if viewer.role == roles.LA_OFFICER else "")
+    return _query(f"select * from ({sql}) as results order by model, series, scope desc, origin")
+
+
+def early_warning_export(viewer: Viewer) -> pd.DataFrame:
+    """Each school's chance of a red duty next term, with its reasons and the baseline's
+    call, likeliest first: `sendwatch export early-warning`."""
+    return early_warning(viewer)
 
 
 # --- administration: accounts and the audit log (the access store, not the warehouse) --

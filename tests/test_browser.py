@@ -92,6 +92,9 @@ def test_every_page_has_no_wcag_aa_violations(
         "check": "/check/reviews_on_time",
         "data": "/data",
         "context": "/context",
+        "sendiass": "/sendiass",
+        "commissioning": "/commissioning",
+        "early-warning": "/early-warning",
     }
     for name, path in pages.items():
         page = open_page(browser, site + path)
@@ -223,6 +226,43 @@ def test_the_keyboard_alone_gets_from_the_overview_to_a_school_to_an_export(
     page.close()
 
 
+def test_the_keyboard_alone_walks_the_sendiass_and_commissioning_pages(
+    site: str, browser, published: Path
+) -> None:
+    """From the SENDIASS page, Tab reaches an earlier term and Enter opens it, then a
+    download of that term's enquiry rates; on the commissioning page, a download of the
+    needs table. Each download holds the table's rows under its headings."""
+    focused = "() => document.activeElement.innerText"
+
+    def tab_to(page, wanted, limit: int = 120) -> None:
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if wanted(page.evaluate(focused) or ""):
+                return
+        raise AssertionError(f"Tab never reached it on {page.url}")
+
+    page = open_page(browser, f"{site}/sendiass")
+    tab_to(page, lambda text: text == "Spring 2024-25")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/sendiass?term=2024-25%7Cspring")
+    page.wait_for_selector("main h1")
+    assert "spring 2024-25" in page.locator("main").inner_text()
+    tab_to(page, lambda text: text.startswith("Download enquiries by locality") and "CSV" in text)
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    rows = read_csv(Path(download.value.path()))
+    assert rows and set(rows[0]) >= {"Locality", "Enquiries", "Complaints"}
+    page.close()
+
+    page = open_page(browser, f"{site}/commissioning")
+    tab_to(page, lambda text: text.startswith("Download pupils by primary need") and "CSV" in text)
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    rows = read_csv(Path(download.value.path()))
+    assert rows and set(rows[0]) == {"Primary need", "On SEN support", "With an EHC plan"}
+    page.close()
+
+
 def test_overview_first_screen_leads_with_every_red_school_and_its_duties(
     site: str, browser, published: Path
 ) -> None:
@@ -285,10 +325,15 @@ def test_each_role_opens_only_its_pages_and_sees_only_them_listed(
         "/check/reviews_on_time": ("check", catalogue["reviews_on_time"]["title"]),
         "/data": ("data_status", "Data and refresh"),
         "/context": ("context", "LA context"),
+        "/sendiass": ("sendiass", "SENDIASS enquiries"),
+        "/commissioning": ("commissioning", "Commissioning"),
+        "/early-warning": ("early_warning", "Early warning"),
     }
     if (PROJECT_ROOT / "dashboards" / "pages" / "admin.py").exists():
         paths["/admin"] = ("admin", "Administration")
-    listed = {"/", "/data", "/context", "/admin"} & set(paths)  # pages with fixed addresses
+    # pages with fixed addresses
+    listed = {"/", "/sendiass", "/commissioning", "/early-warning", "/data", "/context", "/admin"}
+    listed &= set(paths)
 
     for role, viewer in accounts.items():
         context = chromium.new_context(viewport=VIEWPORT)

@@ -215,18 +215,11 @@ def test_every_table_downloads_as_shown(published: Path, officer) -> None:
     assert "spring 2024-25" in shown.caption
     trend = client.get(f"/export/table/school-trend.xlsx?urn={urn}").data
     assert load_workbook(io.BytesIO(trend))["sendwatch"]["A1"].value == "Check"
-    flags = read_csv(published / "sample" / "ground_truth" / "duty_flags.csv")
-    red = next(f for f in flags if f["expected_status"] == "red")
-    red_query = f"check_id={red['check_id']}&term={red['academic_year']}%7C{red['term']}"
-    for name, query in {
-        "school-returns": f"urn={urn}",
-        "check-distribution": "check_id=reviews_on_time",
-        "check-red": red_query,
-        "data-returns": "term=2024-25%7Cautumn",
-        "data-quarantine": "",
-        "data-run-checks": "",
-        "context-sen2": "",
-    }.items():  # each download holds exactly the rows and columns the page shows
+    checked_above = {"school-checks", "school-trend"}
+    for name, query in export_queries(published, urn).items():
+        if name in checked_above or name.startswith("admin-"):  # not an officer's to open
+            continue
+
         response = client.get(f"/export/table/{name}.csv?{query}")
         assert response.status_code == 200, name
         exported = pd.read_csv(io.BytesIO(response.data), dtype=str, keep_default_na=False)
@@ -235,7 +228,10 @@ def test_every_table_downloads_as_shown(published: Path, officer) -> None:
             io.BytesIO(table_bytes(shown, "csv")), dtype=str, keep_default_na=False
         )
         assert list(exported.columns) == list(shown.columns), name
-        assert len(exported) == len(shown) > 0, name
+        # each download holds exactly the rows and columns the page shows; on this small
+        # sample the fitted models may find too little to show
+        assert len(exported) == len(shown), name
+        assert len(shown) > 0 or name in MAY_BE_EMPTY, name
         assert exported.equals(expected), name
     assert client.get("/export/table/school-checks.csv?urn=999999").status_code == 404
     assert client.get("/export/table/no-such-table.csv").status_code == 404
@@ -288,11 +284,20 @@ def test_every_page_renders_with_headings_and_captions(published: Path, as_offic
         "check": check.layout(check_id="reviews_on_time"),
         "data": data_status.layout(),
         "context": context.layout(),
+        "sendiass": page("sendiass").layout(),
+        "early_warning": page("early_warning").layout(),
+        "commissioning": page("commissioning").layout(),
     }
+    from dashboards import data
+
+    # on this small sample the early warning has too little to learn from: it says so
+    fitted = not data.early_warning_backtest(data.LA_OFFICER).empty
     for name, rendered in pages.items():
         text = str(rendered)
         assert "H1(" in text, name
-        if name != "overview":
+        if name == "early_warning" and not fitted:
+            assert "No early warning yet" in text
+        elif name != "overview":
             assert "Caption(" in text and "scope='col'" in text, name
     assert "aria-current" in str(pages["overview"])
     assert "Print a visit brief" in str(pages["school"])
@@ -417,6 +422,15 @@ def test_the_data_page_links_to_the_published_data_docs(published: Path, officer
     assert client.get("/dbt-docs/index.html").status_code == 404  # not built in this home
 
 
+# tables the small published sample may leave empty: the fitted models need more terms
+MAY_BE_EMPTY = {
+    "commissioning-forecasts",
+    "early-warning-backtest",
+    "early-warning-flagged",
+    "early-warning-schools",
+}
+
+
 def export_queries(published: Path, urn: str) -> dict[str, str]:
     """A query each table's download answers with rows, for the school ``urn``."""
     flags = read_csv(published / "sample" / "ground_truth" / "duty_flags.csv")
@@ -425,15 +439,34 @@ def export_queries(published: Path, urn: str) -> dict[str, str]:
         "school-checks": f"urn={urn}&term=2024-25%7Cspring",
         "school-trend": f"urn={urn}",
         "school-returns": f"urn={urn}",
+        "school-enquiries": f"urn={urn}",
         "check-distribution": "check_id=reviews_on_time",
         "check-red": f"check_id={red['check_id']}&term={red['academic_year']}%7C{red['term']}",
         "data-returns": "term=2024-25%7Cautumn",
         "data-quarantine": "",
         "data-run-checks": "",
         "context-sen2": "",
+        "sendiass-months": "",
+        "sendiass-localities": "term=2024-25%7Cspring",
+        "sendiass-phases": "term=2024-25%7Cspring",
+        "sendiass-above": "term=2024-25%7Csummer",
+        "sendiass-schools": "term=2024-25%7Cspring",
+        "sendiass-flags": "term=2024-25%7Cspring",
+        "commissioning-needs": "term=2024-25%7Cspring",
+        "commissioning-trend": "",
+        "commissioning-places": "term=2024-25%7Cspring&phase=primary",
+        "commissioning-specialists": "term=2024-25%7Cspring",
+        "commissioning-high-cost": "term=2024-25%7Cspring",
+        "commissioning-requests": "",
+        "commissioning-sen2": "",
         "admin-accounts": "",
         "admin-audit": "show=all",
         "admin-register": "",
+        "commissioning-forecasts": "",
+        "commissioning-forecast-tests": "",
+        "early-warning-backtest": "",
+        "early-warning-flagged": "",
+        "early-warning-schools": "",
     }
 
 
@@ -588,3 +621,80 @@ def test_the_header_lists_what_the_role_may_open_and_who_is_signed_in(
         answer = client.post("/sign-out", data={"csrf_token": token["value"]})
         assert (answer.status_code, answer.headers["Location"]) == (302, "/sign-in")
         assert client.get("/_dash-layout").status_code == 401
+
+
+def _snapshot_query(sql: str, parameters: list | None = None) -> list[tuple]:
+    """The published snapshot, read directly: what the pages must show."""
+    import duckdb
+
+    from sendwatch.settings import load_settings
+    from sendwatch.snapshots import current_snapshot
+
+    with duckdb.connect(str(current_snapshot(load_settings())), read_only=True) as connection:
+        return connection.execute(sql, parameters or []).fetchall()
+
+
+def test_the_sendiass_page_lists_the_schools_above_the_funnel(published: Path, as_officer) -> None:
+    """For each term: the schools listed above the 95% limit are exactly those the
+    nightly build placed there; every school is in the full table; the sentence on
+    enquiries where a duty is red quotes the nightly build's ratio."""
+    sendiass = page("sendiass")
+    for year, term in _snapshot_query("select academic_year, term from dim_term"):
+        query = {"term": f"{year}|{term}"}
+        above = {
+            row[0]
+            for row in _snapshot_query(
+                "select urn from fct_school_enquiry_rates where academic_year = ? and term = ? "
+                "and funnel_position in ('above_95', 'above_998')",
+                [year, term],
+            )
+        }
+        assert set(sendiass.above_table(data_viewer(), query).frame["urn"]) == above
+        every = sendiass.funnel_table(data_viewer(), query).frame
+        (open_schools,) = _snapshot_query(
+            "select count(*) from fct_school_term_status where academic_year = ? and term = ?",
+            [year, term],
+        )[0]
+        assert len(every) == open_schools  # every school on the register that term
+    text = str(sendiass.layout())
+    assert "Schools above the funnel's 95% limit" in text
+    assert "Enquiries by month and theme" in text
+
+
+def test_the_commissioning_page_shows_each_needs_pupils_and_withholds_outside_the_la(
+    published: Path, as_officer
+) -> None:
+    """The need table holds the nightly build's LA totals for the term; a commissioner
+    sees the same rows with every count from 1 to 4 as c."""
+    from dashboards import data
+
+    commissioning = page("commissioning")
+    year, term = data.default_term(data.LA_OFFICER)
+    query = {"term": f"{year}|{term}"}
+    totals = {
+        row[0]: (str(row[1]), str(row[2]))
+        for row in _snapshot_query(
+            "select need_label, sen_support_pupils, ehc_plan_pupils from fct_need_demand "
+            "where is_need_total and academic_year = ? and term = ?",
+            [year, term],
+        )
+    }
+    officer = commissioning.need_table(data.LA_OFFICER, query).frame
+    shown = {
+        row.need_label: (row.sen_support_pupils_shown, row.ehc_plan_pupils_shown)
+        for row in officer.itertuples()
+    }
+    assert shown == totals and totals
+    commissioner = commissioning.need_table(roles.Viewer("c", roles.COMMISSIONER), query).frame
+    officer, commissioner = (t.sort_values("need_label") for t in (officer, commissioner))
+    for mine, theirs in zip(officer.itertuples(), commissioner.itertuples(), strict=True):
+        for column in ("sen_support_pupils_shown", "ehc_plan_pupils_shown"):
+            figure = getattr(mine, column)
+            expected = "c" if 1 <= int(figure) <= 4 else figure
+            assert getattr(theirs, column) == expected, (mine, theirs)
+
+
+def data_viewer() -> roles.Viewer:
+    from dashboards import data
+
+    return data.LA_OFFICER

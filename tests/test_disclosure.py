@@ -129,6 +129,13 @@ def test_a_school_export_holds_only_that_school(published: Path, tmp_path: Path)
         (roles.ADMIN, "duties"),  # no pupil-level data
         (roles.SENDIASS, "submissions"),  # no quarantine details
         (roles.COMMISSIONER, "submissions"),
+        (roles.COMMISSIONER, "enquiries"),  # SENDIASS's records: the LA and SENDIASS
+        (roles.ADMIN, "enquiries"),
+        (roles.SENDIASS, "demand"),  # the commissioners' tables
+        (roles.ADMIN, "demand"),
+        (roles.COMMISSIONER, "early-warning"),  # school by school: the LA only
+        (roles.SENDIASS, "early-warning"),
+        (roles.SENDIASS, "backtest"),
     ],
 )
 def test_a_role_refused_an_export_gets_nothing(published: Path, tmp_path, role, what) -> None:
@@ -137,6 +144,52 @@ def test_a_role_refused_an_export_gets_nothing(published: Path, tmp_path, role, 
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip() == f"sendwatch: the {role} role may not export {what}"
     assert not out.exists()
+
+
+def test_demand_outside_the_la_withholds_small_counts_and_any_a_total_gives_back(
+    published: Path, tmp_path: Path
+) -> None:
+    """`sendwatch export demand` for the LA and for a commissioner: the same rows; every
+    count of pupils from 1 to 4 the LA sees is c for the commissioner; and no group of
+    cells published with its total (a need's or specialist's localities, a term's
+    requests of one kind) has exactly one withheld, which the total would give back."""
+    from collections import defaultdict
+
+    tables = {}
+    for role in (roles.LA_OFFICER, roles.COMMISSIONER):
+        out = tmp_path / f"{role}.csv"
+        assert export(published, out, "demand", "--role", role).returncode == 0
+        tables[role] = rows_of(out)
+    officer, commissioner = tables[roles.LA_OFFICER], tables[roles.COMMISSIONER]
+    key = ("demand_table", "academic_year", "term", "phase", "locality", "category", "measure")
+    assert [[r[k] for k in key] for r in commissioner] == [[r[k] for k in key] for r in officer]
+    counts = {"sen_support_pupils", "ehc_plan_pupils", "pupils_involved", "high_cost_pupils",
+              "without_ehc_request", "requests"}  # fmt: skip
+    withheld = 0
+    groups: dict[tuple, list[str]] = defaultdict(list)
+    totals: dict[tuple, str] = {}
+    for mine, theirs in zip(officer, commissioner, strict=True):
+        if mine["measure"] not in counts:
+            continue
+        assert not small(theirs["figure"]), theirs
+        if small(mine["figure"]):
+            assert theirs["figure"] == "c", (mine, theirs)
+            withheld += 1
+        if mine["demand_table"] == "ehc_requests":
+            continue
+        group = (theirs["demand_table"], theirs["academic_year"], theirs["term"],
+                 theirs["category"], theirs["measure"])  # fmt: skip
+        if theirs["locality"] == "All":
+            totals[group] = theirs["figure"]
+        else:
+            groups[group].append(theirs["figure"])
+    assert withheld > 0  # the sample has small cells for suppression to bite
+    lone = {
+        group: (cells, totals[group])
+        for group, cells in groups.items()
+        if cells.count("c") == 1 and totals[group] != "c"  # a total withheld gives nothing
+    }
+    assert not lone, lone
 
 
 def test_the_data_layer_refuses_what_a_role_may_not_see(published: Path) -> None:
@@ -197,6 +250,8 @@ def crawl_queries(published: Path) -> dict[str, list[dict[str, str]]]:
         "check": [{"check_id": c, "term": t} for c in checks for t in terms],
         "other": [{}],
         "duties": every_term,
+        "sendiass": every_term,
+        "commissioning": every_term,
     }
 
 
@@ -242,7 +297,7 @@ def test_a_crawl_of_every_download_a_role_may_open_finds_nothing_disclosive(
     assert opened > 0
 
 
-@pytest.mark.parametrize("role", [roles.SENDIASS, roles.SCHOOL])
+@pytest.mark.parametrize("role", [roles.SENDIASS, roles.COMMISSIONER, roles.SCHOOL])
 def test_a_crawl_of_every_page_a_role_may_open_finds_nothing_disclosive(
     published: Path, accounts, password, role: str
 ) -> None:
@@ -255,7 +310,14 @@ def test_a_crawl_of_every_page_a_role_may_open_finds_nothing_disclosive(
 
     viewer = accounts[role]
     queries = crawl_queries(published)
-    pages = {"overview": "duties", "school": "school", "check": "check", "context": "other"}
+    pages = {
+        "overview": "duties",
+        "school": "school",
+        "check": "check",
+        "context": "other",
+        "sendiass": "sendiass",
+        "commissioning": "commissioning",
+    }
     rendered = 0
     with viewing_as(signed_in(viewer, password)):
         shell = str(dashboards.app.page_shell())

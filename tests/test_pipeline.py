@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import os
 import shutil
 import subprocess
@@ -603,13 +604,16 @@ def test_enquiry_rates_by_duty_flags_match_an_independent_count(first_night: Nig
     import math
     from collections import Counter
 
+    from sendwatch.contract.duties import measuring_vars
+
+    rated_from = int(measuring_vars()["low_numbers_below"])  # fewer pupils: no rate taken
     schools = {
         row[:3]: (row[3], row[4] > 0)
         for row in first_night.query(
             "select rates.urn, rates.academic_year, rates.term, rates.sen_support_pupils, "
             "status.duties_red from fct_school_enquiry_rates as rates "
             "join fct_school_term_status as status using (urn, academic_year, term) "
-            "where rates.sen_support_pupils > 0"
+            f"where rates.sen_support_pupils >= {rated_from}"
         )
     }
     counted: Counter = Counter()
@@ -639,3 +643,147 @@ def test_enquiry_rates_by_duty_flags_match_an_independent_count(first_night: Nig
     compared = [ratio for _, _, theme, red, other, ratio, _ in rows
                 if theme == "all" and red and other]  # fmt: skip
     assert compared and all(ratio > 1 for ratio in compared), compared
+
+
+def test_demand_by_need_and_ehc_requests_match_an_independent_count(first_night: Night) -> None:
+    """fct_need_demand's LA totals and fct_ehc_requests against the same figures counted
+    here from the pupil rows loaded (the returns in force only), and the terms' dates."""
+    from collections import Counter
+
+    in_force = {
+        row[0]: (row[1], row[2], row[3])
+        for row in first_night.query(
+            "select submission_id, urn, academic_year, term from fct_submissions "
+            "where in_force = 'Y'"
+        )
+    }
+    terms = first_night.query("select academic_year, term, starts_on, ends_on from dim_term")
+    needs: Counter = Counter()
+    requests: dict[tuple, tuple[int, str, str]] = {}  # request -> (term order, by, outcome)
+    order = {
+        (year, term): n for n, (year, term, *_) in enumerate(sorted(terms, key=lambda t: t[2]))
+    }
+    for submission, pupil, status, need, asked_on, by, outcome in first_night.query(
+        "select submission_id, pupil_ref, sen_status, primary_need, ehc_request_date, "
+        "ehc_requested_by, ehc_request_outcome from raw_pupil_returns"
+    ):
+        if submission not in in_force:
+            continue
+        urn, year, term = in_force[submission]
+        needs[(year, term, need or "NSA", status)] += 1
+        if asked_on is not None:
+            newest = requests.get((urn, pupil, asked_on))
+            if newest is None or order[(year, term)] > newest[0]:
+                requests[(urn, pupil, asked_on)] = (order[(year, term)], by, outcome or "pending")
+    shown = first_night.query(
+        "select academic_year, term, primary_need, sen_support_pupils, ehc_plan_pupils "
+        "from fct_need_demand where is_need_total"
+    )
+    assert shown
+    for year, term, need, support, plans in shown:
+        assert (support, plans) == (needs[(year, term, need, "K")], needs[(year, term, need, "E")])
+    assert sum(row[3] for row in shown) == sum(n for k, n in needs.items() if k[3] == "K")
+
+    made_in: Counter = Counter()
+    for (_, _, asked_on), (_, by, outcome) in requests.items():
+        for year, term, starts, ends in terms:
+            if starts <= asked_on <= ends:
+                made_in[(year, term, "all", outcome)] += 1
+                made_in[(year, term, by or "not_recorded", "all")] += 1
+                made_in[(year, term, "all", "all")] += 1
+    counted = {
+        row[:4]: row[4]
+        for row in first_night.query(
+            "select academic_year, term, requested_by, outcome, requests from fct_ehc_requests"
+        )
+    }
+    assert counted and counted == dict(made_in)
+
+
+def test_the_early_warning_back_test_matches_an_independent_count(first_night: Night) -> None:
+    """The nightly back-test of the early warning, recounted here: at each origin, the
+    baseline flags exactly the schools with a red must or should duty that term, the
+    actual is a red one next term (schools with a return in both), and precision and
+    recall of both methods follow from the flags, per origin and pooled."""
+    red: dict[tuple[str, int], bool] = {}
+    for urn, order, status, strength in first_night.query(
+        "select checks.urn, terms.term_order, checks.status, checks.strength "
+        "from fct_duty_checks as checks join dim_term as terms using (academic_year, term) "
+        "join fct_school_term_status as schools using (urn, academic_year, term) "
+        "where schools.return_status in ('on_time', 'late')"
+    ):
+        red[(urn, order)] = red.get((urn, order), False) or (
+            status == "red" and strength in ("must", "should")
+        )
+    calls = first_night.query(
+        "select urn, origin_term_order, target_term_order, model_flag, baseline_flag, "
+        "actual_red from fct_early_warning_backtest_schools"
+    )
+    assert calls, "the sample is big enough to back-test the early warning"
+    tally: dict[tuple, list[int]] = {}
+    for urn, origin, target, model, baseline, actual in calls:
+        assert target == origin + 1
+        assert baseline == red[(urn, origin)] and actual == red[(urn, target)]
+        for method, flag in (("model", model), ("baseline", baseline)):
+            for scope in (origin, None):
+                counts = tally.setdefault((method, scope), [0, 0, 0])  # flagged, red, both
+                counts[0] += flag
+                counts[1] += actual
+                counts[2] += flag and actual
+    rows = first_night.query(
+        "select method, origin_term_order, predicted_red, actual_red, true_positives, "
+        "precision, recall from fct_early_warning_backtest"
+    )
+    assert {(method, origin) for method, origin, *_ in rows} == set(tally)
+    for method, origin, flagged, went_red, both, precision, recall in rows:
+        assert [flagged, went_red, both] == tally[(method, origin)], (method, origin)
+        if flagged:
+            assert math.isclose(precision, both / flagged), (method, origin)
+        if went_red:
+            assert math.isclose(recall, both / went_red), (method, origin)
+    (verdict, beats), *_ = first_night.query(
+        "select verdict, beats_baseline from fct_early_warning_backtest"
+    )
+    assert ("did not beat" in verdict) == (beats is False), verdict
+
+
+def test_the_forecasts_back_test_matches_an_independent_count(first_night: Night) -> None:
+    """Each forecast's back-test against "same as last year", recounted here from the SEN2
+    figures: the actual and the baseline of every origin, and both MAPEs; a series not
+    tested twice is not forecast, and the page-ready message says why."""
+    sen2 = {
+        (measure, area, year): value
+        for measure, area, year, value in first_night.query(
+            "select measure, area, figure_year, measured_value from fct_la_sen2_figures"
+        )
+    }
+    series = {
+        row[0]: row[1:]
+        for row in first_night.query(
+            "select series_id, source, measure, category, status, model_mape, baseline_mape, "
+            "message from fct_forecast_series"
+        )
+    }
+    tested = [key for key, about in series.items() if about[0] == "sen2"]
+    assert tested and all(series[key][3] == "forecast" for key in tested)
+    for key in tested:
+        _, measure, area, _, model_mape, baseline_mape, _ = series[key]
+        errors: dict[str, list[float]] = {"model": [], "baseline": []}
+        for origin, target, actual, model, baseline in first_night.query(
+            "select origin_period_order, target_period_order, actual, model_prediction, "
+            "baseline_prediction from fct_forecast_backtest where series_id = ?",
+            [key],
+        ):
+            assert target == origin + 1  # a year ahead of a yearly series
+            assert actual == sen2[(measure, area, target)]
+            assert baseline == sen2[(measure, area, target - 1)]  # same as last year
+            errors["model"].append(abs(model - actual) / actual * 100)
+            errors["baseline"].append(abs(baseline - actual) / actual * 100)
+        assert len(errors["model"]) >= 2
+        assert abs(model_mape - sum(errors["model"]) / len(errors["model"])) < 1e-9
+        assert abs(baseline_mape - sum(errors["baseline"]) / len(errors["baseline"])) < 1e-9
+    for _, _, _, status, _, _, message in series.values():
+        if status == "too_short":
+            assert message.startswith("history too short")
+    forecast = {row[0] for row in first_night.query("select series_id from fct_forecasts")}
+    assert forecast == {key for key, about in series.items() if about[3] == "forecast"}

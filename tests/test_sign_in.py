@@ -248,7 +248,7 @@ def test_the_right_password_lands_on_the_roles_home_with_a_safe_cookie(
     server = build().server
     homes = {
         "officer": "/",
-        "commissioner": "/context",
+        "commissioner": "/commissioning",
         "school": "/school/123456",
         "admin": "/admin",
     }
@@ -297,7 +297,8 @@ def test_next_returns_only_to_a_page_on_this_site(build, store: UserStore) -> No
     # a page the role cannot open: its home instead of a 403
     commissioner = server.test_client()
     assert (
-        sign_in(commissioner, "commissioner", next_path="/data").headers["Location"] == "/context"
+        sign_in(commissioner, "commissioner", next_path="/data").headers["Location"]
+        == "/commissioning"
     )
 
 
@@ -479,7 +480,7 @@ def test_single_sign_on_end_to_end(build, store: UserStore, provider: str) -> No
     # the role is the provider's at every sign-in
     again = server.test_client()
     claims = {"email": "alice@county.example", "groups": ["commissioning"]}
-    assert sso_sign_in(again, provider, "alice", claims).headers["Location"] == "/context"
+    assert sso_sign_in(again, provider, "alice", claims).headers["Location"] == "/commissioning"
     assert store.get("alice@county.example").role == "commissioner"
     assert alice.get("/data").status_code == 403  # her older session sees the new role
 
@@ -510,7 +511,7 @@ def test_an_idle_session_ends(build, store: UserStore, provider: str) -> None:
     by_password, by_sso = server.test_client(), server.test_client()
     sign_in(by_password, "officer")
     claims = {"email": "frank@county.example", "groups": ["sendiass"]}
-    assert sso_sign_in(by_sso, provider, "frank", claims).headers["Location"] == "/"
+    assert sso_sign_in(by_sso, provider, "frank", claims).headers["Location"] == "/sendiass"
     for client in (by_password, by_sso):
         assert client.get("/_dash-layout").status_code == 200
     time.sleep(4.5)  # Flask compares whole seconds: more than 3 have passed

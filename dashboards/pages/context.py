@@ -7,7 +7,7 @@ import flask
 from dash import html
 
 from dashboards import data
-from dashboards.components import Table, exportable, table
+from dashboards.components import Table, exportable, sen2_table, table
 
 dash.register_page(__name__, path="/context", title="LA context - sendwatch", name="LA context")
 
@@ -32,14 +32,4 @@ def layout(**_query: str) -> html.Div:
 
 @exportable("context-sen2")
 def context_table(viewer: data.Viewer, query: dict[str, str]) -> Table:
-    figures = data.la_context(viewer)
-    wide = figures.pivot_table(
-        index=["measure", "figure_year"], columns="area", values="measured_value", aggfunc="first"
-    ).reset_index()
-    wide.columns.name = None
-    wide.attrs["sources"] = list(figures["source_publication"].unique())
-    return Table(
-        wide,
-        "EHC needs assessment requests, refusals, timeliness and plans",
-        {c: c.replace("_", " ") for c in wide.columns},
-    )
+    return sen2_table(data.la_context(viewer))

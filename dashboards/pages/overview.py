@@ -16,30 +16,13 @@ import flask
 from dash import dcc, html
 
 from dashboards import data
-from dashboards.components import badge, notice, status_labels, status_text
+from dashboards.components import badge, choice, notice, status_labels, status_text
 from dashboards.filters import FILTER_KEYS, address, filters_from, school_address
 
 dash.register_page(__name__, path="/", title="Overview - sendwatch", name="Overview")
 
 NOT_CHECKS = ("urn", "school_name", "phase", "locality", "overall_status", "attention_rank")
 FOUND_SHOWN = 100  # schools listed on the first screen; the grid below has them all
-
-
-def _choice(
-    legend: str, key: str, options: list[tuple[str, str]], query: dict[str, str]
-) -> html.Nav:
-    """One filter as a list of links; the chosen one is marked for screen readers too."""
-    chosen = query.get(key, "")
-    items = []
-    for value, label in options:
-        current = value == chosen
-        link = html.A(
-            label,
-            href=address(query, **{key: value or None}),
-            **({"aria-current": "true", "className": "chosen"} if current else {}),
-        )
-        items.append(html.Li(link))
-    return html.Nav([html.H3(legend), html.Ul(items)], className="filter", **{"aria-label": legend})
 
 
 def _search(query: dict[str, str]) -> html.Form:
@@ -86,15 +69,15 @@ def layout(**query: str) -> html.Div:
                 [
                     html.Div(
                         [
-                            _choice("Term", "term", terms, query),
-                            _choice(
+                            choice("Term", "term", terms, query),
+                            choice(
                                 "Phase",
                                 "phase",
                                 [("", "All phases")]
                                 + [(p, p.replace("_", " ")) for p in choices["phase"]],
                                 query,
                             ),
-                            _choice(
+                            choice(
                                 "Locality",
                                 "locality",
                                 [("", "All localities")] + [(p, p) for p in choices["locality"]],
@@ -121,7 +104,7 @@ def layout(**query: str) -> html.Div:
                 "well as colour, worst school first. Select a school's name for its evidence."
             ),
             html.Div(
-                _choice(
+                choice(
                     "Strength",
                     "strength",
                     [

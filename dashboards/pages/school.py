@@ -7,7 +7,7 @@ import flask
 from dash import html
 
 from dashboards import auth, data
-from dashboards.components import Table, badge, exportable, table
+from dashboards.components import FUNNEL_WORDS, Table, badge, exportable, table
 from dashboards.filters import filters_from
 from sendwatch.access import roles
 
@@ -15,6 +15,7 @@ dash.register_page(
     __name__, path_template="/school/<urn>", title="School - sendwatch", name="School"
 )
 SUBMISSIONS = "submissions_export"  # files received: who may see them (roles.ROUTES)
+ENQUIRIES = "enquiries_export"  # SENDIASS enquiries: who may see them (roles.ROUTES)
 
 
 def layout(urn: str | None = None, **query: str) -> html.Div:
@@ -43,9 +44,21 @@ def layout(urn: str | None = None, **query: str) -> html.Div:
             table(checks, export="school-checks", **query),
             html.H2("Each check across terms"),
             table(trend_table(viewer, query), export="school-trend", **query),
+            *enquiries_section(viewer, query),
             *returns_section(viewer, query),
         ]
     )
+
+
+def enquiries_section(viewer: data.Viewer, query: dict[str, str]) -> list:
+    """The school's SENDIASS enquiries, for the roles that read enquiries: never the
+    school's own account, as parents ask SENDIASS in confidence."""
+    if not roles.may_open(viewer, ENQUIRIES):
+        return []
+    return [
+        html.H2("SENDIASS enquiries about the school"),
+        table(enquiries_table(viewer, query), export="school-enquiries", **query),
+    ]
 
 
 def returns_section(viewer: data.Viewer, query: dict[str, str]) -> list:
@@ -120,6 +133,31 @@ def trend_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
         f"Status of each check in each term for {school['school_name']} (newest first)",
         {"check_id": "Check", **{term: term for term in terms}},
         badges=tuple(terms),
+    )
+
+
+@exportable("school-enquiries", also=(ENQUIRIES,))
+def enquiries_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
+    school = data.school(viewer, query.get("urn", ""))
+    if school is None:
+        return None
+    enquiries = data.school_enquiries(viewer, school["urn"])
+    return Table(
+        enquiries.assign(
+            position=[FUNNEL_WORDS[p][0] for p in enquiries["funnel_position"]],
+            la_enquiries_per_100=enquiries["la_enquiries_per_100"].round(2),
+            upper_95=enquiries["upper_95"].round(2),
+        ),
+        f"SENDIASS enquiries about {school['school_name']}, term by term (newest first)",
+        {
+            "term_name": "Term",
+            "enquiries": "Enquiries",
+            "complaints": "Complaints",
+            "enquiries_per_100_shown": "Per 100 pupils on SEN support",
+            "la_enquiries_per_100": "LA rate per 100",
+            "upper_95": "95% upper limit",
+            "position": "Against the funnel",
+        },
     )
 
 

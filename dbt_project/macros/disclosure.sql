@@ -15,3 +15,26 @@
         else cast(round({{ figure }}, 4) as varchar)
     end
 {%- endmacro %}
+
+{% macro is_withheld_in_total(count, group_by, is_total, tie_break) -%}
+    {#- Whether a count in a table that also publishes its group's total is withheld
+        outside the LA: a small count (primary suppression), or, where a group has
+        exactly one small cell, the group's next smallest cell too (secondary), or the
+        total less the cells shown would give the small one back. -#}
+    (
+        {{ is_small_count(count) }}
+        or (
+            not {{ is_total }}
+            and {{ count }} > 0
+            and count(*) filter (where {{ is_small_count(count) }} and not {{ is_total }})
+                over (partition by {{ group_by | join(', ') }}) = 1
+            and row_number() over (
+                partition by {{ group_by | join(', ') }}
+                order by
+                    {{ is_small_count(count) }} or {{ is_total }} or {{ count }} = 0,
+                    {{ count }},
+                    {{ tie_break | join(', ') }}
+            ) = 1
+        )
+    )
+{%- endmacro %}

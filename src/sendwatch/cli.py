@@ -258,7 +258,7 @@ def write_export(viewer: Viewer, what: str, frame_for, out: Path, file_format: s
     from sendwatch.exports import write_table
 
     if not may_open(viewer, f"{what}_export"):
-        raise SendwatchUsageError(f"the {viewer.role} role may not export {what}")
+        raise SendwatchUsageError(f"the {viewer.role} role may not export {what.replace('_', '-')}")
     sheet = "duty_checks" if what == "duties" else what
     rows = write_table(frame_for(viewer), out, file_format, sheet)
     audit.record(load_settings(), username=viewer.name, role=viewer.role, action="export",
@@ -296,6 +296,54 @@ def export_duties(
         export_viewer(role, urns), "duties", lambda v: data.duty_export(v, filters), out,
         file_format,
     )  # fmt: skip
+
+
+@export.command("enquiries")
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write.")
+@ROLE_OPTION
+def export_enquiries(file_format: str, out: Path, role: str) -> None:
+    """Each school's SENDIASS enquiry rate, every term, with the funnel plot's limits."""
+    from dashboards import data
+
+    write_export(export_viewer(role, ()), "enquiries", data.enquiry_export, out, file_format)
+
+
+@export.command("demand")
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write.")
+@ROLE_OPTION
+def export_demand(file_format: str, out: Path, role: str) -> None:
+    """The commissioning tables in one long table: pupils by need, specialists, provision
+    over £6,000 a year, EHC requests, by term and place."""
+    from dashboards import data
+
+    write_export(export_viewer(role, ()), "demand", data.demand_export, out, file_format)
+
+
+@export.command("early-warning")
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write.")
+@ROLE_OPTION
+def export_early_warning(file_format: str, out: Path, role: str) -> None:
+    """Each school's chance of a red must or should duty next term, with its reasons."""
+    from dashboards import data
+
+    write_export(
+        export_viewer(role, ()), "early_warning", data.early_warning_export, out, file_format
+    )
+
+
+@export.command("backtest")
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write.")
+@ROLE_OPTION
+def export_backtest(file_format: str, out: Path, role: str) -> None:
+    """Every back-test of the early warning and the forecasts: per origin and overall,
+    the actual, the model's figure and the baseline's."""
+    from dashboards import data
+
+    write_export(export_viewer(role, ()), "backtest", data.backtest_export, out, file_format)
 
 
 @cli.command()

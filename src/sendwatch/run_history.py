@@ -35,7 +35,11 @@ def last_run(settings: Settings) -> dict[str, Any] | None:
 def run_checks(settings: Settings, run_id: str) -> pd.DataFrame:
     """One row per dbt test and per GX suite of a run, with its outcome."""
     folder = run_folder(settings, run_id)
-    rows = _dbt_tests(folder / "dbt_results.json") + [
+    rows = [
+        row
+        for results in ("dbt_results.json", "dbt_results_outlook.json")  # dbt_runner.BUILDS
+        for row in _dbt_tests(folder / results)
+    ] + [
         row
         for file_name, guards in GATE_FILES.items()
         for row in _gate_suites(folder / file_name, guards)

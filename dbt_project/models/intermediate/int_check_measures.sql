@@ -41,7 +41,7 @@ pupil_counts as (
         count(*) filter (
             where
             is_sen_support
-            and provision_cost_gbp > {{ var('high_cost_gbp') }}
+            and is_high_cost
             and not has_ehc_request
         ) as high_cost_no_request,
         count(*) filter (where ehc_requested_in_last_year) as ehc_requests,

@@ -11,9 +11,13 @@ enquiries as (
     select * from {{ ref('fct_enquiries') }}
 ),
 
+theme_words as (
+    select * from {{ ref('stg_reference__enquiry_themes') }}
+),
+
 judged_schools as (
     -- the schools a rate can be taken over (as fct_school_enquiry_rates takes the
-    -- LA's): a return that counts pupils on SEN support
+    -- LA's): a return that counts enough pupils on SEN support (is_rated)
     select
         urn,
         academic_year,
@@ -21,7 +25,7 @@ judged_schools as (
         sen_support_pupils,
         duties_red > 0 as has_red_duty
     from schools
-    where sen_support_pupils > 0
+    where {{ is_rated('sen_support_pupils') }}
 ),
 
 themes as (
@@ -80,24 +84,31 @@ rates as (
 )
 
 select
-    academic_year,
-    term,
-    theme,
-    schools_red,
-    schools_other,
-    enquiries_red,
-    enquiries_other,
-    pupils_red,
-    pupils_other,
-    100 * rate_red as enquiries_per_100_red,
-    100 * rate_other as enquiries_per_100_other,
-    rate_red / nullif(rate_other, 0) as rate_ratio,
+    rates.academic_year,
+    rates.term,
+    rates.theme,
+    rates.schools_red,
+    rates.schools_other,
+    rates.enquiries_red,
+    rates.enquiries_other,
+    rates.pupils_red,
+    rates.pupils_other,
+    coalesce(theme_words.theme_label, rates.theme) as theme_label,
+    100 * rates.rate_red as enquiries_per_100_red,
+    100 * rates.rate_other as enquiries_per_100_other,
+    rates.rate_red / nullif(rates.rate_other, 0) as rate_ratio,
     case
-        when log_ratio_error is not null
-            then exp(ln(rate_red / rate_other) - {{ var('z_95') }} * log_ratio_error)
+        when rates.log_ratio_error is not null
+            then exp(
+                ln(rates.rate_red / rates.rate_other) - {{ var('z_95') }} * rates.log_ratio_error
+            )
     end as rate_ratio_lower_95,
     case
-        when log_ratio_error is not null
-            then exp(ln(rate_red / rate_other) + {{ var('z_95') }} * log_ratio_error)
+        when rates.log_ratio_error is not null
+            then exp(
+                ln(rates.rate_red / rates.rate_other) + {{ var('z_95') }} * rates.log_ratio_error
+            )
     end as rate_ratio_upper_95
 from rates
+left join theme_words
+    on rates.theme = theme_words.theme

@@ -32,6 +32,7 @@ counted as (
         schools.academic_year,
         schools.term,
         schools.sen_support_pupils,
+        schools.sen_support_withheld,
         coalesce(school_term_enquiries.enquiries, 0) as enquiries,
         coalesce(school_term_enquiries.complaints, 0) as complaints
     from schools
@@ -43,12 +44,13 @@ counted as (
 ),
 
 la_rates as (
-    -- enquiries per pupil on SEN support over the schools whose return says how many
+    -- enquiries per pupil on SEN support over the schools whose rate is taken
     select
         academic_year,
         term,
-        sum(enquiries) filter (where sen_support_pupils > 0)
-        / nullif(sum(sen_support_pupils) filter (where sen_support_pupils > 0), 0) as la_rate
+        sum(enquiries) filter (where {{ is_rated('sen_support_pupils') }})
+        / nullif(sum(sen_support_pupils) filter (where {{ is_rated('sen_support_pupils') }}), 0)
+            as la_rate
     from counted
     group by academic_year, term
 ),
@@ -57,7 +59,10 @@ with_limits as (
     select
         counted.*,
         la_rates.la_rate,
-        counted.enquiries / nullif(counted.sen_support_pupils, 0) as school_rate,
+        case
+            when {{ is_rated('counted.sen_support_pupils') }}
+                then counted.enquiries / counted.sen_support_pupils
+        end as school_rate,
         sqrt(la_rates.la_rate / nullif(counted.sen_support_pupils, 0)) as standard_error
     from counted
     inner join la_rates
@@ -89,5 +94,12 @@ select
         when school_rate < la_rate - {{ var('z_998') }} * standard_error then 'below_998'
         when school_rate < la_rate - {{ var('z_95') }} * standard_error then 'below_95'
         else 'within'
-    end as funnel_position
+    end as funnel_position,
+    sen_support_withheld,
+    -- outside the LA a school's small count of pupils is withheld, and with it the
+    -- rate that would give it back (the enquiries are SENDIASS's own records)
+    {{ as_published('sen_support_pupils', "''", 'sen_support_withheld') }}
+        as published_sen_support_pupils,
+    {{ as_published('100 * school_rate', "''", 'sen_support_withheld') }}
+        as published_enquiries_per_100
 from with_limits

@@ -51,6 +51,9 @@ PAGES: dict[str, frozenset[str]] = {
     "check": frozenset({LA_OFFICER, SENDIASS}),
     "data_status": frozenset({LA_OFFICER}),
     "context": frozenset({LA_OFFICER, SENDIASS, COMMISSIONER, SCHOOL}),
+    "sendiass": frozenset({LA_OFFICER, SENDIASS}),
+    "commissioning": frozenset({LA_OFFICER, COMMISSIONER}),
+    "early_warning": frozenset({LA_OFFICER}),
     "admin": frozenset({ADMIN}),
 }
 ROUTES: dict[str, frozenset[str]] = {
@@ -60,6 +63,14 @@ ROUTES: dict[str, frozenset[str]] = {
     "duties_export": frozenset({LA_OFFICER, SENDIASS, SCHOOL}),
     # files received, with why any was rejected (`sendwatch export submissions`)
     "submissions_export": frozenset({LA_OFFICER, SCHOOL}),
+    # each school's SENDIASS enquiry rate and funnel limits (`sendwatch export enquiries`)
+    "enquiries_export": frozenset({LA_OFFICER, SENDIASS}),
+    # the demand tables, by need, specialist, high-cost provision, EHC requests
+    "demand_export": frozenset({LA_OFFICER, COMMISSIONER}),
+    # each school's chance of a red duty next term, with its reasons
+    "early_warning_export": frozenset({LA_OFFICER}),
+    # every back-test: the forecasts' (and, for the LA, the early warning's)
+    "backtest_export": frozenset({LA_OFFICER, COMMISSIONER}),
 }
 # What a commissioner whom the LA lets see school-level figures may open besides.
 COMMISSIONER_SCHOOL_LEVEL = frozenset({"overview", "school", "check", "duties_export"})
@@ -94,4 +105,6 @@ def home_page(viewer: Viewer) -> str:
     """Where a role lands after signing in."""
     if viewer.role == SCHOOL:
         return f"/school/{min(viewer.urns)}"
-    return {COMMISSIONER: "/context", ADMIN: "/admin"}.get(viewer.role, "/")
+    return {SENDIASS: "/sendiass", COMMISSIONER: "/commissioning", ADMIN: "/admin"}.get(
+        viewer.role, "/"
+    )

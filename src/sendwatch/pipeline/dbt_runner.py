@@ -63,17 +63,35 @@ def run_dbt(
         )
 
 
-def build(settings: Settings, built: Path, folder: Path, as_of: str) -> dict[str, Any]:
-    """``dbt build`` on the night's warehouse; its results kept in the run folder."""
-    # unit tests check the models' logic on fixed inputs, not the night's data: they
-    # run with the test suite and in development (dbt's advice), not every night
-    result = run_dbt(settings, ["build", "--exclude", "test_type:unit"], built, folder, as_of)
+# The models built from the fitted models' findings (the source `outlook`), which the
+# foresee step writes after the first build: built then, by a second dbt build.
+OUTLOOK_MODELS = "source:outlook+"
+# Unit tests check the models' logic on fixed inputs, not the night's data: they run
+# with the test suite and in development (dbt's advice), not every night.
+NOT_UNIT_TESTS = "test_type:unit"
+BUILDS = {
+    # part -> (its dbt selection, the file its results are kept in)
+    "marts": (["--exclude", NOT_UNIT_TESTS, OUTLOOK_MODELS], "dbt_results.json"),
+    "outlook": (
+        ["--select", OUTLOOK_MODELS, "--exclude", NOT_UNIT_TESTS],
+        "dbt_results_outlook.json",
+    ),
+}
+
+
+def build(
+    settings: Settings, built: Path, folder: Path, as_of: str, part: str = "marts"
+) -> dict[str, Any]:
+    """``dbt build`` of one part of the project (BUILDS) on the night's warehouse; its
+    results kept in the run folder."""
+    selection, results_file = BUILDS[part]
+    result = run_dbt(settings, ["build", *selection], built, folder, as_of)
     nodes = [
         {"node": r.node.unique_id, "status": str(r.status), "message": r.message}
         for r in (result.result or [])
     ]
     statuses = Counter(node["status"] for node in nodes)
-    write_json(folder / "dbt_results.json", {"success": result.success, "nodes": nodes})
+    write_json(folder / results_file, {"success": result.success, "nodes": nodes})
     if not result.success:
         failing = [n for n in nodes if n["status"] in ("error", "fail")]
         reason = (

@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from sendwatch.contract.duties import measuring_vars
 from sendwatch.contract.v1 import CONTRACT, Kind, Sheet
 from sendwatch.settings import PROJECT_ROOT
 
@@ -45,7 +46,7 @@ REGEXES = {Kind.URN: r"^\d{6}$", Kind.PUPIL_REF: r"^[A-Za-z0-9_-]{6,40}$"}
 # the checkpoint for each sheet of a return, run on all of a night's valid rows
 RAW_RETURN_CHECKPOINTS = {"school": "raw_school_returns", "pupils": "raw_pupil_returns"}
 # the checkpoint for each mart, run before the night publishes
-MART_CHECKPOINTS = ("fct_submissions", "fct_duty_checks", "fct_return_status")
+MART_CHECKPOINTS = ("fct_submissions", "fct_duty_checks", "fct_return_status", "fct_need_demand")
 _IDS = uuid.uuid5(uuid.NAMESPACE_URL, "sendwatch/expectations/gx")
 
 
@@ -108,6 +109,12 @@ def return_expectations(sheet: Sheet) -> list[dict[str, Any]]:
     return expectations
 
 
+# a published count that disclosure control should have withheld (c)
+SMALL_COUNT = "^({})$".format(
+    "|".join(str(count) for count in range(1, measuring_vars()["disclosure_counts_below"]))
+)
+
+
 def mart_expectations() -> dict[str, list[dict[str, Any]]]:
     """The expectations on each mart, before it is published."""
     return {
@@ -144,6 +151,15 @@ def mart_expectations() -> dict[str, list[dict[str, Any]]]:
                 column="return_status",
                 value_set=["on_time", "late", "missing", "not_yet_due"],
             ),
+        ],
+        # what leaves the LA: a published count of pupils is never from 1 to 4
+        "fct_need_demand": [
+            _expect(
+                "expect_column_values_to_not_match_regex",
+                column=column,
+                regex=SMALL_COUNT,
+            )
+            for column in ("published_sen_support_pupils", "published_ehc_plan_pupils")
         ],
     }
 

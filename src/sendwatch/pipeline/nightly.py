@@ -9,6 +9,7 @@ discover  -> manifest.json, files/   what is in landing, copied once, grouped
 validate  -> staged.duckdb       valid rows with lineage, and every outcome
              gx/                 the GX context's copy: raw-return checkpoints, Data Docs
 build     -> warehouse.duckdb    a copy of the warehouse + the night's rows + dbt build
+foresee   -> warehouse.duckdb    the fitted models' findings (outlook tables) + their marts
 check     -> gates.json          Great Expectations checkpoints on the marts (into gx/)
 publish   -> journal.json, then published/ (the snapshot and its Data Docs), archive/,
              quarantine/ (idempotent)
@@ -36,6 +37,7 @@ import duckdb
 import pandas as pd
 
 from sendwatch.pipeline import dbt_runner, failpoints, gates, staging
+from sendwatch.pipeline import foresee as foresight
 from sendwatch.pipeline import publish as publishing
 from sendwatch.pipeline.landing import Delivery, group_deliveries, survey_landing
 from sendwatch.pipeline.publish import read_json, stored_path, write_json
@@ -53,7 +55,6 @@ from sendwatch.terms import collected_terms
 
 Step = TypeVar("Step", bound=Callable[..., Any])
 LOG = logging.getLogger(__name__)
-MART_TABLES = ("fct_submissions", "fct_return_status", "fct_duty_checks")
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -278,6 +279,23 @@ def _load_register(connection: duckdb.DuckDBPyConnection, settings: Settings, ru
     connection.from_df(frame).insert_into("raw_register")
 
 
+# --- foresee ----------------------------------------------------------------------
+
+
+@recorded
+def foresee(settings: Settings, run_id: str) -> dict[str, Any]:
+    """Fit the early warning and the forecasts on the night's marts, store what they
+    find, and build the marts that publish it (a second dbt build, of those only)."""
+    folder = run_folder(settings, run_id)
+    built = folder / "warehouse.duckdb"
+    as_of = read_json(folder / "manifest.json")["as_of"]
+    progress("foresee: early warning and forecasts, back-tested (scikit-learn, statsmodels)")
+    found = foresight.fit_and_store(built, run_id, as_of)
+    progress("foresee: dbt build of the marts that publish them")
+    results = dbt_runner.build(settings, built, folder, as_of, part="outlook")
+    return {**found, **results}
+
+
 # --- check ------------------------------------------------------------------------
 
 
@@ -286,7 +304,10 @@ def check(settings: Settings, run_id: str) -> dict[str, int]:
     """Great Expectations checkpoint on the marts before they publish."""
     folder = run_folder(settings, run_id)
     with duckdb.connect(str(folder / "warehouse.duckdb")) as connection:
-        marts = {table: connection.execute(f"select * from {table}").df() for table in MART_TABLES}
+        marts = {
+            table: connection.execute(f"select * from {table}").df()
+            for table in gates.MART_CHECKPOINTS
+        }
     progress("check: Great Expectations on the marts")
     gate = gates.Gate(folder)
     results: dict[str, Any] = {}

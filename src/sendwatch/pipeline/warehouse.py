@@ -99,9 +99,100 @@ RAW_TABLES: dict[str, list[tuple[str, str]]] = {
 }
 
 
+# What the fitted models (sendwatch.outlook) found on the night's marts: replaced each
+# night whole, by the pipeline's foresee step, for dbt to read as the source `outlook`.
+FITTED = (("run_id", "varchar not null"), ("fitted_at", "timestamptz not null"))
+OUTLOOK_TABLES: dict[str, list[tuple[str, str]]] = {
+    # each school's chance of a red must or should duty next term
+    "outlook_early_warning": [
+        ("urn", "varchar not null"),
+        ("from_term_order", "integer not null"),
+        ("probability", "double not null"),
+        ("flagged", "boolean not null"),
+        ("reasons", "varchar"),
+        ("red_now", "boolean not null"),
+        ("threshold", "double not null"),
+        *FITTED,
+    ],
+    # the early warning and the baseline, by origin term and pooled (origin empty)
+    "outlook_early_warning_backtest": [
+        ("method", "varchar not null"),
+        ("origin_term_order", "integer"),
+        ("target_term_order", "integer"),
+        ("schools", "integer"),
+        ("actual_red", "integer"),
+        ("predicted_red", "integer"),
+        ("true_positives", "integer"),
+        ("precision", "double"),
+        ("recall", "double"),
+        ("f1", "double"),
+        ("threshold", "double not null"),
+        *FITTED,
+    ],
+    # each school at each back-test origin: the model's and the baseline's call
+    "outlook_early_warning_backtest_schools": [
+        ("urn", "varchar not null"),
+        ("origin_term_order", "integer not null"),
+        ("target_term_order", "integer not null"),
+        ("probability", "double not null"),
+        ("model_flag", "boolean not null"),
+        ("baseline_flag", "boolean not null"),
+        ("actual_red", "boolean not null"),
+        *FITTED,
+    ],
+    # one row: whether the early warning beat the baseline, in words
+    "outlook_early_warning_verdict": [
+        ("verdict", "varchar not null"),
+        ("beats_baseline", "boolean"),
+        ("threshold", "double not null"),
+        *FITTED,
+    ],
+    # every series forecast (or found too short to), with its back-tested error
+    "outlook_forecast_series": [
+        ("series_id", "varchar not null"),
+        ("source", "varchar not null"),
+        ("measure", "varchar not null"),
+        ("category", "varchar not null"),
+        ("series_label", "varchar not null"),
+        ("season_length", "integer not null"),
+        ("points", "integer not null"),
+        ("status", "varchar not null"),
+        ("message", "varchar not null"),
+        ("model_mape", "double"),
+        ("baseline_mape", "double"),
+        ("model_beats_baseline", "boolean"),
+        *FITTED,
+    ],
+    # each series' forecast a year ahead (a step per period)
+    "outlook_forecasts": [
+        ("series_id", "varchar not null"),
+        ("step", "integer not null"),
+        ("period_label", "varchar not null"),
+        ("prediction", "double not null"),
+        ("lower_80", "double"),
+        ("upper_80", "double"),
+        *FITTED,
+    ],
+    # each back-test of each series: fitted to the origin, a year ahead, with the baseline
+    "outlook_forecast_backtest": [
+        ("series_id", "varchar not null"),
+        ("origin_period_order", "integer not null"),
+        ("target_period_order", "integer not null"),
+        ("target_label", "varchar not null"),
+        ("actual", "double not null"),
+        ("model_prediction", "double not null"),
+        ("baseline_prediction", "double not null"),
+        ("model_abs_pct_error", "double"),
+        ("baseline_abs_pct_error", "double"),
+        *FITTED,
+    ],
+}
+
+
 def create_raw_tables(connection: duckdb.DuckDBPyConnection) -> None:
-    """Create any raw table or column that does not exist yet (never alters rows)."""
-    for table, columns in RAW_TABLES.items():
+    """Create any raw or outlook table or column that does not exist yet (never alters
+    rows)."""
+    for table, columns in {**RAW_TABLES, **OUTLOOK_TABLES}.items():
         body = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
         connection.execute(f"create table if not exists {table} ({body})")
         for name, sql_type in columns:
