@@ -130,7 +130,8 @@ def test_the_dag_imports_with_no_errors(first_night: Night) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "sen_returns_nightly" in result.stdout
-    tasks = "['anything_new', 'build', 'check', 'discover', 'publish', 'recover', 'summarise', "
+    tasks = "['anything_new', 'build', 'check', 'discover', 'foresee', 'publish', 'recover', "
+    tasks += "'summarise', "
     assert tasks + "'validate']" in result.stdout
     assert "0 2 * * * Europe/London" in result.stdout
     assert "catchup False docs # SEN returns, nightly" in result.stdout

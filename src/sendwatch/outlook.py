@@ -511,7 +511,7 @@ def forecasts(series: pd.DataFrame, horizon: int, min_history: int) -> Forecasts
     season_length (1 for yearly series, 3 for termly). A series needs ``min_history``
     points to fit and one more to forecast from; a shorter one gets a summary row
     saying so and no forecast, as does one too short to back-test MIN_BACKTESTS times
-    (its back-test rows are kept). The back-test fits on the points up to each origin and
+    (nothing is fitted). The back-test fits on the points up to each origin and
     predicts the same period a year on (``season_length`` steps), where the baseline
     is the value a year before the target. Errors are in per cent of the actual, and
     MAPE (their mean) leaves out targets whose actual is 0. ``min_history`` is at least
@@ -558,7 +558,12 @@ def _one_series(
         message = f"history too short: {count} points, {needed} needed"
         summary = _summary_row(series_id, count, "too_short", message, math.nan, math.nan)
         return pd.DataFrame(), summary, pd.DataFrame()
-    backtest = _backtest_series(series_id, points, values, season, min_history)
+    testable = count - season - (min_history - 1)  # origins _backtest_series would fit
+    backtest = (
+        _backtest_series(series_id, points, values, season, min_history)
+        if testable >= MIN_BACKTESTS
+        else pd.DataFrame(columns=BACKTEST_SERIES_COLUMNS)
+    )
     if len(backtest) < MIN_BACKTESTS:
         # a forecast nobody could check against what happened is not shown
         needed = min_history + season + MIN_BACKTESTS - 1
