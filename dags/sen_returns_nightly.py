@@ -29,12 +29,25 @@ lives in `sendwatch.pipeline.nightly` and in dbt; this file only wires it up.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
 # File moves and the published folder can meet passing faults (a share, a full disk).
 # The delay between tries is Airflow's own setting, [core] default_task_retry_delay.
 FILE_RETRIES = {"retries": 2}
+# A hung step must not hold every later night (max_active_runs=1): an England-scale
+# night takes minutes; these bounds are hours.
+STEP_TIMEOUT = timedelta(hours=2)
+NIGHT_TIMEOUT = timedelta(hours=6)
+
+
+def _notify_failure(context: dict) -> None:
+    """Tell whoever the settings name that a step failed (sendwatch.pipeline.notify)."""
+    from sendwatch.pipeline import notify
+
+    notify.on_failure(context)
 
 
 def _run() -> tuple[object, str]:
@@ -64,9 +77,15 @@ def _as_of() -> tuple[object, bool]:
     start_date=pendulum.datetime(2026, 1, 1, tz="Europe/London"),
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=NIGHT_TIMEOUT,
     doc_md=__doc__,
     tags=["sendwatch"],
-    default_args={"owner": "sendwatch", "retries": 0},
+    default_args={
+        "owner": "sendwatch",
+        "retries": 0,
+        "execution_timeout": STEP_TIMEOUT,
+        "on_failure_callback": _notify_failure,
+    },
     params={
         "as_of": Param(
             None,

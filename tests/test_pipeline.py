@@ -124,6 +124,8 @@ def test_the_dag_imports_with_no_errors(first_night: Night) -> None:
         "print(dag.timetable.expression, dag.timetable.timezone)\n"
         "print('catchup', dag.catchup, 'docs', dag.doc_md.splitlines()[1])\n"
         "print('retries', {t.task_id: t.retries for t in dag.tasks})\n"
+        "print('timeouts', dag.dagrun_timeout, {str(t.execution_timeout) for t in dag.tasks})\n"
+        "print('on failure', all(t.on_failure_callback for t in dag.tasks))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], env=first_night.env, capture_output=True, text=True
@@ -136,6 +138,9 @@ def test_the_dag_imports_with_no_errors(first_night: Night) -> None:
     assert "0 2 * * * Europe/London" in result.stdout
     assert "catchup False docs # SEN returns, nightly" in result.stdout
     assert "'discover': 2" in result.stdout and "'publish': 2" in result.stdout
+    # a hung step cannot hold every later night; a failed one tells someone
+    assert "timeouts 6:00:00 {'2:00:00'}" in result.stdout
+    assert "on failure True" in result.stdout
 
 
 def test_first_night_loads_exactly_the_valid_returns(first_night: Night) -> None:

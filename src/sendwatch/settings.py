@@ -104,6 +104,11 @@ class Settings:
     # aggregates: SENDWATCH_COMMISSIONERS_SEE_SCHOOLS
     commissioners_see_schools: bool = False
     sign_in: SignIn = field(default_factory=SignIn)
+    # who is told when a night fails (sendwatch.pipeline.notify): email addresses
+    # (SENDWATCH_NOTIFY_EMAIL, comma-separated; Airflow's smtp_default connection sends)
+    # and a webhook (SENDWATCH_NOTIFY_WEBHOOK, posted JSON); none: the task log only
+    notify_email: tuple[str, ...] = ()
+    notify_webhook: str | None = field(default=None, repr=False)  # may hold a token
 
     @property
     def landing(self) -> Path:
@@ -186,6 +191,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             ).strip(),
         ),
         sign_in=_sign_in(env, from_file),
+        notify_email=tuple(
+            address.strip()
+            for address in str(
+                env.get("SENDWATCH_NOTIFY_EMAIL") or from_file.get("notify_email", "")
+            ).split(",")
+            if address.strip()
+        ),
+        notify_webhook=env.get("SENDWATCH_NOTIFY_WEBHOOK") or from_file.get("notify_webhook"),
     )
 
 

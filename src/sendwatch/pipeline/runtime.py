@@ -19,11 +19,14 @@ DAG_ID = "sen_returns_nightly"
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 
 
-def airflow_environment(settings: Settings) -> dict[str, str]:
+def airflow_environment(settings: Settings, services: bool = False) -> dict[str, str]:
     """Airflow settings for one machine: SQLite under SENDWATCH_HOME, sized for 2 cores.
 
     A deployment sets SENDWATCH_AIRFLOW_DB (e.g. a Postgres URL) or any
-    AIRFLOW__* variable itself; those win over these defaults.
+    AIRFLOW__* variable itself; those win over these defaults. For Airflow's own
+    services (``services``: the scheduler and the rest, started by hand) the task logs
+    are kept at INFO, so the UI shows what each step did, and sendwatch's own
+    settings are exported too, so the scheduler reads the same home and register.
     """
     airflow_home = settings.home / "airflow"
     database = os.environ.get("SENDWATCH_AIRFLOW_DB") or f"sqlite:///{airflow_home / 'airflow.db'}"
@@ -36,11 +39,19 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "2",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Europe/London",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database,
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",  # `refresh` prints its own progress
         "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "300",  # seconds between a task's tries
         "GX_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
-    }
+    } | (
+        {
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            "SENDWATCH_HOME": str(settings.home),
+            "SENDWATCH_REGISTER": str(settings.register),
+        }
+        if services
+        else {}
+    )
 
 
 def configure_airflow(settings: Settings) -> None:
@@ -110,5 +121,5 @@ if __name__ == "__main__":
 
     from sendwatch.settings import load_settings
 
-    for key, value in airflow_environment(load_settings()).items():
+    for key, value in airflow_environment(load_settings(), services=True).items():
         print(f"export {key}={shlex.quote(os.environ.get(key, value))}")
