@@ -14,6 +14,7 @@ No SQL here is ever built from what a user typed: filters are bound parameters.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,57 @@ def _connection() -> duckdb.DuckDBPyConnection:
 
 
 def _query(sql: str, parameters: list[Any] | None = None) -> pd.DataFrame:
+    """The rows of a query on the snapshot being served, each caller its own copy.
+
+    A published snapshot never changes (a new night is a new file), so the same query
+    with the same parameters on the same snapshot is answered from a small cache: a
+    page that reads one mart for several tables, and every officer opening the same
+    page each morning, query DuckDB once.
+    """
+    snapshot = current_snapshot(_settings())
+    if snapshot is None:
+        return _run(sql, parameters)
+    written = snapshot.stat().st_mtime_ns  # a file put back in its place is not the same
+    key = (snapshot, written, sql, _hashable(parameters or []))
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)
+            return found[0].copy()
+    rows = _run(sql, parameters)
+    _remember(key, rows)
+    return rows.copy()
+
+
+# answers kept, newest last, within a memory budget: an England-scale grid is tens of MB
+_CACHE: OrderedDict[tuple, tuple[pd.DataFrame, int]] = OrderedDict()  # key -> rows, bytes
+_CACHE_LOCK = threading.Lock()
+CACHE_BYTES = 256 * 1024 * 1024
+
+
+def _remember(key: tuple, rows: pd.DataFrame) -> None:
+    global _CACHED_BYTES
+    size = int(rows.memory_usage(deep=True).sum())
+    if size > CACHE_BYTES // 8:
+        return  # too big to keep: asked for again, it is read again
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return
+        _CACHE[key] = (rows, size)
+        _CACHED_BYTES += size
+        while _CACHED_BYTES > CACHE_BYTES:
+            _, (_, dropped) = _CACHE.popitem(last=False)
+            _CACHED_BYTES -= dropped
+
+
+_CACHED_BYTES = 0
+
+
+def _hashable(parameters: list[Any]) -> tuple[Any, ...]:
+    return tuple(tuple(p) if isinstance(p, list) else p for p in parameters)
+
+
+def _run(sql: str, parameters: list[Any] | None) -> pd.DataFrame:
     with _connection().cursor() as cursor:  # a cursor per query: safe across threads
         return cursor.execute(sql, parameters or []).df()
 
@@ -849,12 +901,6 @@ def backtest_export(viewer: Viewer) -> pd.DataFrame:
     """  # fixed text: nothing here comes from a user
     sql = forecast_rows + (warning_rows if viewer.role == roles.LA_OFFICER else "")
     return _query(f"select * from ({sql}) as results order by model, series, scope desc, origin")
-
-
-def early_warning_export(viewer: Viewer) -> pd.DataFrame:
-    """Each school's chance of a red duty next term, with its reasons and the baseline's
-    call, likeliest first: `sendwatch export early-warning`."""
-    return early_warning(viewer)
 
 
 # --- administration: accounts and the audit log (the access store, not the warehouse) --

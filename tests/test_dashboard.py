@@ -698,3 +698,15 @@ def data_viewer() -> roles.Viewer:
     from dashboards import data
 
     return data.LA_OFFICER
+
+
+def test_a_cached_answer_is_each_callers_own_copy(published: Path) -> None:
+    """The data layer answers a repeated query from its cache; what one caller changes
+    in its rows is never what the next caller reads."""
+    from dashboards import data
+
+    first = data.terms(data.LA_OFFICER)
+    first.loc[:, "term_name"] = "changed by a page"
+    again = data.terms(data.LA_OFFICER)
+    assert "changed by a page" not in set(again["term_name"])
+    assert again.equals(data.terms(data.LA_OFFICER))

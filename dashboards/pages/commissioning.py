@@ -14,7 +14,6 @@ import flask
 import pandas as pd
 import plotly.graph_objects as go
 from dash import html
-from plotly.subplots import make_subplots
 
 from dashboards import data
 from dashboards.components import (
@@ -391,7 +390,7 @@ SEN2_CAPTION = (
 
 def sen2_chart(figures: pd.DataFrame) -> go.Figure:
     """The LA's requests and refusals, and its 20-week timeliness against England's."""
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    figure = go.Figure()
     la = figures[figures["area"] != "England"]
     lines = (
         (la, "ehc_requests", "solid", "circle", False, " (LA)"),
@@ -411,11 +410,15 @@ def sen2_chart(figures: pd.DataFrame) -> go.Figure:
             mode="lines+markers",
             line={"dash": dash_style, "color": COLOURS[index]},
             marker={"symbol": symbol, "size": 9},
-            secondary_y=right,
+            yaxis="y2" if right else "y",
         )
-    figure.update_yaxes(title_text="Requests", secondary_y=False)
-    figure.update_yaxes(title_text="Within 20 weeks (%)", range=[0, 100], secondary_y=True)
-    figure.update_layout(legend={"orientation": "h", "y": -0.2})
+    figure.update_layout(
+        yaxis={"title": "Requests"},
+        yaxis2={"title": "Within 20 weeks (%)", "range": [0, 100], "overlaying": "y",
+                "tickmode": "linear", "tick0": 0, "dtick": 20, "autorange": False,
+                "side": "right"},
+        legend={"orientation": "h", "y": -0.2},
+    )  # fmt: skip
     return figure
 
 

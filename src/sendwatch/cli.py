@@ -329,9 +329,7 @@ def export_early_warning(file_format: str, out: Path, role: str) -> None:
     """Each school's chance of a red must or should duty next term, with its reasons."""
     from dashboards import data
 
-    write_export(
-        export_viewer(role, ()), "early_warning", data.early_warning_export, out, file_format
-    )
+    write_export(export_viewer(role, ()), "early_warning", data.early_warning, out, file_format)
 
 
 @export.command("backtest")
