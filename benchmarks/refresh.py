@@ -4,6 +4,9 @@ Run on demand, not in the test suite; it prints figures and asserts nothing:
 
     uv run python benchmarks/refresh.py              # BCP scale, six terms; then a 1% night
     uv run python benchmarks/refresh.py --england    # also England scale, one term (~10 min)
+
+Each night's line is followed by the wall time of each of its steps (Airflow's task
+instances).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -36,6 +40,41 @@ def refresh(home: Path, register: Path) -> tuple[float, float]:
         raise SystemExit(f"refresh failed:\n{result.stdout}\n{result.stderr}")
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return seconds, peak_mb
+
+
+def step_times(home: Path) -> list[tuple[str, float]]:
+    """Each step of the home's latest night and its wall time in seconds, as Airflow
+    recorded its task instances (a mapped step: first start to last end)."""
+    from sqlalchemy import create_engine, text
+
+    from sendwatch.pipeline.runtime import airflow_environment
+    from sendwatch.settings import load_settings
+
+    settings = load_settings({"SENDWATCH_HOME": str(home)})
+    database = airflow_environment(settings)["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    engine = create_engine(database)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "select task_id, start_date, end_date from task_instance where run_id = "
+                "(select run_id from dag_run order by start_date desc limit 1) "
+                "and start_date is not null order by start_date"
+            )
+        ).all()
+    engine.dispose()
+    spans: dict[str, list] = {}
+    for task, started, ended in rows:
+        spans.setdefault(task, []).extend([_moment(started), _moment(ended or started)])
+    return [(task, (max(times) - min(times)).total_seconds()) for task, times in spans.items()]
+
+
+def _moment(value: object) -> datetime:
+    """A timestamp as the database returns it (SQLite: text; Postgres: a datetime)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def report_steps(home: Path) -> None:
+    print("          " + ", ".join(f"{task} {seconds:.1f} s" for task, seconds in step_times(home)))
 
 
 def one_percent_night(home: Path) -> int:
@@ -62,11 +101,13 @@ def run(scale: str, terms: int, schools: int | None, then_one_percent: bool) -> 
         seconds, peak = refresh(home, sample / "register.csv")
         print(f"{scale:8} {terms} term(s) {summary.schools:6} schools {summary.files:6} files: "
               f"{seconds:7.1f} s, peak {peak:6.0f} MB")  # fmt: skip
+        report_steps(home)
         if then_one_percent:
             count = one_percent_night(home)
             seconds, peak = refresh(home, sample / "register.csv")
             print(f"{'':8} a night with 1% new ({count} returns): {seconds:7.1f} s, "
                   f"peak {peak:6.0f} MB")  # fmt: skip
+            report_steps(home)
 
 
 def main() -> None:

@@ -48,7 +48,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    g,
     has_request_context,
     redirect,
     render_template,
@@ -70,6 +69,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
+from dashboards.data import request_settings
 from sendwatch.access import audit, roles
 from sendwatch.access.audit import private_database
 from sendwatch.access.users import USERNAME_PATTERN, USERS_FILE_NAME, User, UserError, UserStore
@@ -198,9 +198,7 @@ class _Auth:
 
     @property
     def settings(self) -> Settings:
-        if "sendwatch_settings" not in g:
-            g.sendwatch_settings = load_settings()
-        return g.sendwatch_settings
+        return request_settings()
 
     def store(self) -> UserStore:
         path = self.settings.access_folder / USERS_FILE_NAME
@@ -229,6 +227,15 @@ class _LazyKeySessions(SecureCookieSessionInterface):
                     folder = load_settings().access_folder
                     app.secret_key = self.configured_key or _kept_secret_key(folder)
         return super().get_signing_serializer(app)
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        # The page's scripts and styles are the same for everyone. Left alone, every
+        # response would carry the session cookie, re-issued each request for the idle
+        # timeout, and "Vary: Cookie": browsers would fetch megabytes of scripts again
+        # on every page.
+        if request.path.startswith(OPEN_PREFIXES):
+            return
+        super().save_session(app, session, response)
 
 
 # Only carries the templates folder (dashboards/templates) to the server's Jinja loader.

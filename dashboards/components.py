@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboards import data
@@ -99,18 +99,12 @@ def export_address(name: str, file_format: str, **query: str) -> str:
 def table(shown: Table, export: str | None = None, **query: str) -> html.Div:
     """An accessible HTML table (caption, scoped headers) and, if named, its downloads."""
     header = html.Thead(html.Tr([html.Th(label, scope="col") for label in shown.columns.values()]))
-    rows = []
-    for record in shown.frame.to_dict("records"):
-        cells = []
-        for key in shown.columns:
-            value = record.get(key)
-            if shown.shows_status(key):
-                cells.append(html.Td(badge(value) if value else ""))
-            elif shown.links and key in shown.links:
-                cells.append(html.Td(html.A(str(value), href=record[shown.links[key]])))
-            else:
-                cells.append(html.Td("" if value is None or value != value else str(value)))
-        rows.append(html.Tr(cells))
+    links = shown.links or {}
+    needed = list(dict.fromkeys([*shown.columns, *links.values()]))
+    rows = [
+        html.Tr([_cell(shown, key, record, links) for key in shown.columns])
+        for record in shown.frame.reindex(columns=needed).to_dict("records")
+    ]
     parts: list = [
         html.Table([html.Caption(shown.caption), header, html.Tbody(rows)], className="govuk-table")
     ]
@@ -129,6 +123,17 @@ def table(shown: Table, export: str | None = None, **query: str) -> html.Div:
             )
         )
     return html.Div(parts, className="table-block")
+
+
+def _cell(shown: Table, key: str, record: dict, links: dict[str, str]) -> html.Td:
+    value = record[key]
+    if value is None or value != value or value == "":  # missing: None, NaN, or nothing
+        return html.Td("")
+    if shown.shows_status(key):
+        return html.Td(badge(value))
+    if key in links:
+        return html.Td(html.A(str(value), href=record[links[key]]))
+    return html.Td(str(value))
 
 
 def notice(text: str) -> dbc.Alert:
@@ -202,6 +207,9 @@ CHART_LAYOUT = {
     "font": {"family": "Arial, sans-serif", "size": 14, "color": "#0b0c0c"},
     "plot_bgcolor": "#ffffff",
     "legend": {"traceorder": "normal"},
+    # room for long or slanted tick labels and axis titles, rather than cutting them off
+    "xaxis": {"automargin": True},
+    "yaxis": {"automargin": True},
 }
 # series told apart without colour: each has its own marker, line dash and bar fill
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon")
@@ -223,14 +231,41 @@ def fill_pattern(index: int) -> dict[str, str | float]:
     return {"shape": shape}
 
 
-def chart(chart_id: str, figure: go.Figure, caption: str) -> html.Figure:
+# a chart's figure as plain data, the form dcc.Graph sends to the browser: {"data": a
+# list of traces, "layout": ...}. Plotly's graph objects check every property in Python
+# as they are built, which cost a page more than all its queries.
+Figure = dict[str, Any]
+
+
+def figure(traces: list[dict[str, Any]], **layout: Any) -> Figure:
+    """A figure from its traces (each a dict with its "type") and layout."""
+    return {"data": traces, "layout": layout}
+
+
+def points(values: pd.Series) -> list[Any]:
+    """A column as a trace's values, a missing one as None: a NaN would make Plotly's
+    JSON encoder parse and write the whole page again to replace it."""
+    return values.astype(object).where(values.notna(), None).tolist()
+
+
+def axis(title: str, **more: Any) -> dict[str, Any]:
+    """An axis with a title (plotly.js 3 takes a title as {"text": ...} only)."""
+    return {"title": {"text": title}, **more}
+
+
+def chart(chart_id: str, shown: Figure, caption: str) -> html.Figure:
     """A chart as a static picture with a sentence saying what it shows; the same
     figures are always in a table beside it (the caption says so)."""
-    figure.update_layout(**CHART_LAYOUT)
+    layout = {**CHART_LAYOUT, **shown["layout"]}
+    for key, common in CHART_LAYOUT.items():  # a page's margin or legend adds to the common
+        if isinstance(common, dict):
+            layout[key] = {**common, **shown["layout"].get(key, {})}
     return html.Figure(
         [
             dcc.Graph(
-                id=chart_id, figure=figure, config={"staticPlot": True, "displayModeBar": False}
+                id=chart_id,
+                figure={"data": shown["data"], "layout": layout},
+                config={"staticPlot": True, "displayModeBar": False},
             ),
             html.Figcaption(caption),
         ],

@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from flask import g, has_request_context
 
 from sendwatch import run_history as history
 from sendwatch.access import roles
@@ -112,8 +113,28 @@ class Filters:
     search: str | None = None
 
 
-def _settings() -> Settings:
-    return load_settings()
+def request_settings() -> Settings:
+    """The settings, read once per request (a page asks for them hundreds of times);
+    outside a request (an export from the command line), read afresh."""
+    if not has_request_context():
+        return load_settings()
+    if "sendwatch_settings" not in g:
+        g.sendwatch_settings = load_settings()
+    return g.sendwatch_settings
+
+
+def _served() -> tuple[Path, int] | None:
+    """The snapshot being served and when it was written, pinned for the request: every
+    table on a page comes from the same night, even if the next one is published while
+    the page is being built."""
+    if has_request_context() and "sendwatch_snapshot" in g:
+        return g.sendwatch_snapshot
+    snapshot = current_snapshot(request_settings())
+    # a file put back in its place is not the same snapshot: its mtime tells them apart
+    served = None if snapshot is None else (snapshot, snapshot.stat().st_mtime_ns)
+    if has_request_context():
+        g.sendwatch_snapshot = served
+    return served
 
 
 _CONNECTIONS: dict[Path, duckdb.DuckDBPyConnection] = {}
@@ -122,9 +143,10 @@ _CONNECTIONS_LOCK = threading.Lock()
 
 def _connection() -> duckdb.DuckDBPyConnection:
     """The read-only connection to the snapshot being served now."""
-    snapshot = current_snapshot(_settings())
-    if snapshot is None:
-        return open_snapshot(_settings())  # raises, saying nothing is published yet
+    served = _served()
+    if served is None:
+        return open_snapshot(request_settings())  # raises, saying nothing is published yet
+    snapshot = served[0]
     with _CONNECTIONS_LOCK:
         if snapshot not in _CONNECTIONS:
             # a new night is published: later queries read it; a query still running
@@ -142,11 +164,10 @@ def _query(sql: str, parameters: list[Any] | None = None) -> pd.DataFrame:
     page that reads one mart for several tables, and every officer opening the same
     page each morning, query DuckDB once.
     """
-    snapshot = current_snapshot(_settings())
-    if snapshot is None:
+    served = _served()
+    if served is None:
         return _run(sql, parameters)
-    written = snapshot.stat().st_mtime_ns  # a file put back in its place is not the same
-    key = (snapshot, written, sql, _hashable(parameters or []))
+    key = (*served, sql, _hashable(parameters or []))
     with _CACHE_LOCK:
         found = _CACHE.get(key)
         if found is not None:
@@ -191,7 +212,7 @@ def _run(sql: str, parameters: list[Any] | None) -> pd.DataFrame:
 
 
 def has_snapshot(viewer: Viewer) -> bool:
-    return current_snapshot(_settings()) is not None
+    return _served() is not None
 
 
 def terms(viewer: Viewer) -> pd.DataFrame:
@@ -233,9 +254,10 @@ _VOCABULARY: dict[Path, dict[str, StatusWords]] = {}
 
 def statuses(viewer: Viewer) -> dict[str, StatusWords]:
     """Every status, most severe first, with its symbol and words (the status seed)."""
-    snapshot = current_snapshot(_settings())
-    if snapshot is None:
+    served = _served()
+    if served is None:
         return {}
+    snapshot = served[0]
     if snapshot not in _VOCABULARY:
         rows = _query(
             "select status, symbol, status_label, colour, fill_pattern, meaning from dim_status "
@@ -549,19 +571,19 @@ def quarantined_count(viewer: Viewer) -> int:
 def last_run(viewer: Viewer) -> dict[str, Any] | None:
     """The most recent night's summary, successful or failed."""
     _allow(viewer, roles.LA_OFFICER, roles.ADMIN)
-    return history.last_run(_settings())
+    return history.last_run(request_settings())
 
 
 def run_checks(viewer: Viewer, run_id: str) -> pd.DataFrame:
     """That night's dbt tests and Great Expectations suites, with their outcomes (a
     failing test's detail can quote the failing values: the LA only)."""
     _allow(viewer, roles.LA_OFFICER)
-    return history.run_checks(_settings(), run_id)
+    return history.run_checks(request_settings(), run_id)
 
 
 def documentation(viewer: Viewer) -> dict[str, bool]:
     """Which documentation sites exist: the night's Data Docs, the dbt docs."""
-    settings = _settings()
+    settings = request_settings()
     return {
         "data_docs": published_data_docs(settings) is not None,
         "dbt_docs": dbt_docs_site(settings) is not None,
@@ -911,7 +933,7 @@ def accounts(viewer: Viewer) -> pd.DataFrame:
     from sendwatch.access.users import UserStore
 
     _allow(viewer, roles.ADMIN)
-    users = UserStore.for_settings(_settings()).list()
+    users = UserStore.for_settings(request_settings()).list()
     return pd.DataFrame(
         [
             {
@@ -933,7 +955,7 @@ def audit_log(viewer: Viewer, newest: int | None = None) -> pd.DataFrame:
     from sendwatch.access import audit
 
     _allow(viewer, roles.ADMIN)
-    return audit.events(_settings(), newest)
+    return audit.events(request_settings(), newest)
 
 
 def register_summary(viewer: Viewer) -> pd.DataFrame:

@@ -274,6 +274,32 @@ def test_the_right_password_lands_on_the_roles_home_with_a_safe_cookie(
     assert store.get("officer").last_sign_in_at is not None
 
 
+def test_a_signed_in_browser_keeps_the_pages_scripts_and_the_session_stays_on_pages(
+    build, store: UserStore
+) -> None:
+    """The dashboard's scripts are the same for everyone: served without the session
+    cookie and without "Vary: Cookie", a browser keeps them, instead of fetching
+    megabytes again on every page because the idle timeout re-issued the cookie. Pages
+    and callbacks still carry it, and still refresh it."""
+    store.add("officer", "la_officer", password=PASSWORD)
+    app = build()
+    client = app.server.test_client()
+    assert sign_in(client, "officer").status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    scripts = re.findall(r'src="(/_dash-component-suites/[^"]+)"', page)
+    assert any("dash_renderer" in script for script in scripts), scripts
+    for script in [scripts[0], "/assets/style.css"]:
+        answer = client.get(script)
+        assert answer.status_code == 200, script
+        assert "Set-Cookie" not in answer.headers, script
+        assert "Cookie" not in answer.headers.get("Vary", ""), script
+    assert "max-age=31536000" in client.get(scripts[0]).headers["Cache-Control"]
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 200
+    assert layout.headers["Set-Cookie"].startswith("__Host-sendwatch=")
+    assert "Cookie" in layout.headers["Vary"]
+
+
 def test_next_returns_only_to_a_page_on_this_site(build, store: UserStore) -> None:
     store.add("officer", "la_officer", password=PASSWORD)
     store.add("commissioner", "commissioner", password=PASSWORD)

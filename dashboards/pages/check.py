@@ -5,11 +5,10 @@ from __future__ import annotations
 import dash
 import flask
 import pandas as pd
-import plotly.graph_objects as go
-from dash import dcc, html
+from dash import html
 
 from dashboards import data
-from dashboards.components import Table, exportable, table
+from dashboards.components import Figure, Table, axis, chart, exportable, figure, points, table
 from dashboards.filters import filters_from, school_address
 
 dash.register_page(
@@ -30,19 +29,11 @@ def layout(check_id: str | None = None, **query: str) -> html.Div:
             html.H1(about["title"]),
             html.P(f"Code paragraph {about['paragraph']}. Strength: {about['strength']}."),
             html.H2("Schools by status, term by term"),
-            html.Figure(
-                [
-                    dcc.Graph(
-                        id="check-trend",
-                        figure=trend_chart(distribution.frame),
-                        config={"staticPlot": True, "displayModeBar": False},
-                    ),
-                    html.Figcaption(
-                        "Number of schools at each status in each term. "
-                        "The table below gives the same numbers."
-                    ),
-                ],
-                className="chart",
+            chart(
+                "check-trend",
+                trend_chart(distribution.frame),
+                "Number of schools at each status in each term. "
+                "The table below gives the same numbers.",
             ),
             table(distribution, export="check-distribution", **query),
             html.H2("Schools at red"),
@@ -95,25 +86,18 @@ def red_table(viewer: data.Viewer, query: dict[str, str]) -> Table | None:
     )
 
 
-def trend_chart(counts: pd.DataFrame) -> go.Figure:
+def trend_chart(counts: pd.DataFrame) -> Figure:
     """Stacked bars, most severe status at the bottom; colour only adds to the legend's
     words: each status also has its own fill pattern (both from the status seed)."""
-    figure = go.Figure()
-    for status, words in data.statuses(data.LA_OFFICER).items():
-        if status in counts.columns:
-            figure.add_bar(
-                name=words.label,
-                x=counts["term_name"],
-                y=counts[status],
-                marker={"color": words.colour, "pattern": {"shape": words.pattern}},
-            )
-    figure.update_layout(
-        barmode="stack",
-        height=320,
-        margin={"l": 40, "r": 10, "t": 10, "b": 40},
-        yaxis_title="Schools",
-        legend={"traceorder": "normal"},
-        font={"family": "Arial, sans-serif", "size": 14, "color": "#0b0c0c"},
-        plot_bgcolor="#ffffff",
-    )
-    return figure
+    bars = [
+        {
+            "type": "bar",
+            "name": words.label,
+            "x": points(counts["term_name"]),
+            "y": points(counts[status]),
+            "marker": {"color": words.colour, "pattern": {"shape": words.pattern}},
+        }
+        for status, words in data.statuses(data.LA_OFFICER).items()
+        if status in counts.columns
+    ]
+    return figure(bars, barmode="stack", yaxis=axis("Schools"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dash
 import flask
 import pandas as pd
-import plotly.graph_objects as go
 from dash import html
 
 from dashboards import data
@@ -20,11 +19,15 @@ from dashboards.components import (
     COLOURS,
     DASHES,
     SYMBOLS,
+    Figure,
     Table,
+    axis,
     chart,
     exportable,
+    figure,
     fill_pattern,
     notice,
+    points,
     sen2_table,
     table,
     term_choice,
@@ -138,35 +141,42 @@ FORECAST_CAPTION = (
 )
 
 
-def forecast_chart(viewer: data.Viewer, tested: pd.DataFrame) -> go.Figure:
+def forecast_chart(viewer: data.Viewer, tested: pd.DataFrame) -> Figure:
     figures = data.la_context(viewer)
     ahead = data.forecasts(viewer)
-    figure = go.Figure()
+    traces = []
     shown = tested[(tested["source"] == "sen2") & (tested["category"] != "England")]
     for index, about in enumerate(shown.itertuples()):
         history = figures[
             (figures["measure"] == about.measure) & (figures["area"] == about.category)
         ].sort_values("figure_year")
-        style = {"color": COLOURS[index], "dash": DASHES[index]}
-        figure.add_scatter(
-            x=history["figure_year"], y=history["measured_value"], name=about.series_label,
-            mode="lines+markers", line=style, marker={"symbol": SYMBOLS[index], "size": 8},
-        )  # fmt: skip
         next_year = ahead[ahead["series_id"] == about.series_id]
-        figure.add_scatter(
-            x=[int(history["figure_year"].max()) + step for step in next_year["step"]],
-            y=next_year["prediction"],
-            name=f"{about.series_label}: forecast",
-            mode="markers",
-            marker={"symbol": SYMBOLS[index] + "-open", "size": 12, "color": COLOURS[index]},
-            error_y={
-                "type": "data", "symmetric": False,
-                "array": next_year["upper_80"] - next_year["prediction"],
-                "arrayminus": next_year["prediction"] - next_year["lower_80"],
+        traces += [
+            {
+                "type": "scatter",
+                "x": points(history["figure_year"]),
+                "y": points(history["measured_value"]),
+                "name": about.series_label,
+                "mode": "lines+markers",
+                "line": {"color": COLOURS[index], "dash": DASHES[index]},
+                "marker": {"symbol": SYMBOLS[index], "size": 8},
             },
-        )  # fmt: skip
-    figure.update_layout(yaxis_title="Requests or plans", legend={"orientation": "h", "y": -0.2})
-    return figure
+            {
+                "type": "scatter",
+                "x": [int(history["figure_year"].max()) + step for step in next_year["step"]],
+                "y": points(next_year["prediction"]),
+                "name": f"{about.series_label}: forecast",
+                "mode": "markers",
+                "marker": {"symbol": SYMBOLS[index] + "-open", "size": 12, "color": COLOURS[index]},
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": points(next_year["upper_80"] - next_year["prediction"]),
+                    "arrayminus": points(next_year["prediction"] - next_year["lower_80"]),
+                },
+            },
+        ]
+    return figure(traces, yaxis=axis("Requests or plans"), legend={"orientation": "h", "y": -0.2})
 
 
 @exportable("commissioning-forecasts")
@@ -255,22 +265,23 @@ def trend_table(viewer: data.Viewer, query: dict[str, str]) -> Table:
     )
 
 
-def trend_chart(trend: pd.DataFrame) -> go.Figure:
+def trend_chart(trend: pd.DataFrame) -> Figure:
     terms = [column for column in trend.columns if column != "need_label"]
     figures = trend.set_index("need_label")[terms].apply(pd.to_numeric, errors="coerce")
     largest = figures[terms[-1]].sort_values(ascending=False).index[:TREND_NEEDS] if terms else []
-    figure = go.Figure()
-    for index, need in enumerate(largest):
-        figure.add_scatter(
-            x=terms,
-            y=figures.loc[need],
-            name=need,
-            mode="lines+markers",
-            line={"color": COLOURS[index % len(COLOURS)], "dash": DASHES[index % len(DASHES)]},
-            marker={"symbol": SYMBOLS[index % len(SYMBOLS)], "size": 9},
-        )
-    figure.update_layout(yaxis_title="Pupils on SEN support")
-    return figure
+    lines = [
+        {
+            "type": "scatter",
+            "x": terms,
+            "y": points(figures.loc[need]),
+            "name": need,
+            "mode": "lines+markers",
+            "line": {"color": COLOURS[index % len(COLOURS)], "dash": DASHES[index % len(DASHES)]},
+            "marker": {"symbol": SYMBOLS[index % len(SYMBOLS)], "size": 9},
+        }
+        for index, need in enumerate(largest)
+    ]
+    return figure(lines, yaxis=axis("Pupils on SEN support"))
 
 
 @exportable("commissioning-places")
@@ -366,18 +377,19 @@ def requests_table(viewer: data.Viewer, query: dict[str, str]) -> Table:
     )
 
 
-def requests_chart(requests: pd.DataFrame) -> go.Figure:
-    figure = go.Figure()
-    for index, outcome in enumerate(OUTCOMES):
-        if outcome in requests.columns:
-            figure.add_bar(
-                name=outcome.capitalize(),
-                x=requests["term_name"],
-                y=pd.to_numeric(requests[outcome], errors="coerce"),
-                marker={"color": COLOURS[index], "pattern": fill_pattern(index + 1)},
-            )
-    figure.update_layout(barmode="stack", yaxis_title="Requests")
-    return figure
+def requests_chart(requests: pd.DataFrame) -> Figure:
+    bars = [
+        {
+            "type": "bar",
+            "name": outcome.capitalize(),
+            "x": points(requests["term_name"]),
+            "y": points(pd.to_numeric(requests[outcome], errors="coerce")),
+            "marker": {"color": COLOURS[index], "pattern": fill_pattern(index + 1)},
+        }
+        for index, outcome in enumerate(OUTCOMES)
+        if outcome in requests.columns
+    ]
+    return figure(bars, barmode="stack", yaxis=axis("Requests"))
 
 
 SEN2_CAPTION = (
@@ -388,9 +400,8 @@ SEN2_CAPTION = (
 )
 
 
-def sen2_chart(figures: pd.DataFrame) -> go.Figure:
+def sen2_chart(figures: pd.DataFrame) -> Figure:
     """The LA's requests and refusals, and its 20-week timeliness against England's."""
-    figure = go.Figure()
     la = figures[figures["area"] != "England"]
     lines = (
         (la, "ehc_requests", "solid", "circle", False, " (LA)"),
@@ -399,27 +410,30 @@ def sen2_chart(figures: pd.DataFrame) -> go.Figure:
         (figures[figures["area"] == "England"], "plans_within_20_weeks_pc", "dashdot", "x", True,
          " (England)"),
     )  # fmt: skip
+    traces = []
     for index, (rows, measure, dash_style, symbol, right, suffix) in enumerate(lines):
         shown = rows[rows["measure"] == measure].sort_values("figure_year")
         if shown.empty:
             continue
-        figure.add_scatter(
-            x=shown["figure_year"],
-            y=shown["measured_value"],
-            name=shown["measure_label"].iloc[0] + suffix,
-            mode="lines+markers",
-            line={"dash": dash_style, "color": COLOURS[index]},
-            marker={"symbol": symbol, "size": 9},
-            yaxis="y2" if right else "y",
+        traces.append(
+            {
+                "type": "scatter",
+                "x": points(shown["figure_year"]),
+                "y": points(shown["measured_value"]),
+                "name": shown["measure_label"].iloc[0] + suffix,
+                "mode": "lines+markers",
+                "line": {"dash": dash_style, "color": COLOURS[index]},
+                "marker": {"symbol": symbol, "size": 9},
+                "yaxis": "y2" if right else "y",
+            }
         )
-    figure.update_layout(
-        yaxis={"title": "Requests"},
-        yaxis2={"title": "Within 20 weeks (%)", "range": [0, 100], "overlaying": "y",
-                "tickmode": "linear", "tick0": 0, "dtick": 20, "autorange": False,
-                "side": "right"},
+    return figure(
+        traces,
+        yaxis=axis("Requests"),
+        yaxis2=axis("Within 20 weeks (%)", range=[0, 100], overlaying="y", tickmode="linear",
+                    tick0=0, dtick=20, autorange=False, side="right", automargin=True),
         legend={"orientation": "h", "y": -0.2},
     )  # fmt: skip
-    return figure
 
 
 @exportable("commissioning-sen2")

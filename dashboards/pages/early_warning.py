@@ -12,11 +12,22 @@ from __future__ import annotations
 import dash
 import flask
 import pandas as pd
-import plotly.graph_objects as go
 from dash import html
 
 from dashboards import data
-from dashboards.components import COLOURS, Table, chart, exportable, fill_pattern, notice, table
+from dashboards.components import (
+    COLOURS,
+    Figure,
+    Table,
+    axis,
+    chart,
+    exportable,
+    figure,
+    fill_pattern,
+    notice,
+    points,
+    table,
+)
 
 dash.register_page(
     __name__, path="/early-warning", title="Early warning - sendwatch", name="Early warning"
@@ -104,23 +115,25 @@ def backtest_table(viewer: data.Viewer, query: dict[str, str]) -> Table:
     )
 
 
-def backtest_chart(backtest: pd.DataFrame) -> go.Figure:
-    figure = go.Figure()
+def backtest_chart(backtest: pd.DataFrame) -> Figure:
     where = ("from " + backtest["origin_term_name"]).fillna("All terms pooled")
+    bars = []
     for method, words in METHODS.items():
         rows = backtest[backtest["method"] == method]
         for offset, measure in enumerate(("precision", "recall")):
-            figure.add_bar(
-                name=f"{words}: {measure}",
-                x=where[rows.index],
-                y=rows[measure],
-                marker={
-                    "color": COLOURS[offset],
-                    "pattern": fill_pattern(0 if method == "model" else 2),
-                },
+            bars.append(
+                {
+                    "type": "bar",
+                    "name": f"{words}: {measure}",
+                    "x": points(where[rows.index]),
+                    "y": points(rows[measure]),
+                    "marker": {
+                        "color": COLOURS[offset],
+                        "pattern": fill_pattern(0 if method == "model" else 2),
+                    },
+                }
             )
-    figure.update_layout(barmode="group", yaxis={"title": "Share", "tickformat": ".0%"})
-    return figure
+    return figure(bars, barmode="group", yaxis=axis("Share", tickformat=".0%"))
 
 
 def _columns() -> dict[str, str]:

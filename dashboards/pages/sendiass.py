@@ -11,18 +11,21 @@ from __future__ import annotations
 import dash
 import flask
 import pandas as pd
-import plotly.graph_objects as go
 from dash import html
 
 from dashboards import data
 from dashboards.components import (
     COLOURS,
     FUNNEL_WORDS,
+    Figure,
     Table,
+    axis,
     chart,
     exportable,
+    figure,
     fill_pattern,
     notice,
+    points,
     table,
     term_choice,
 )
@@ -114,21 +117,19 @@ def monthly_table(viewer: data.Viewer, query: dict[str, str]) -> Table:
     )
 
 
-def monthly_chart(months: pd.DataFrame) -> go.Figure:
-    figure = go.Figure()
+def monthly_chart(months: pd.DataFrame) -> Figure:
     themes = months[months["theme"] != "all"]  # stacked, the themes make up the whole
-    for index, (theme, rows) in enumerate(themes.groupby("theme_label", sort=True)):
-        figure.add_bar(
-            name=theme,
-            x=rows["received_month"],
-            y=rows["enquiries"],
-            marker={
-                "color": COLOURS[index % len(COLOURS)],
-                "pattern": fill_pattern(index),
-            },
-        )
-    figure.update_layout(barmode="stack", yaxis_title="Enquiries")
-    return figure
+    bars = [
+        {
+            "type": "bar",
+            "name": theme,
+            "x": points(rows["received_month"]),
+            "y": points(rows["enquiries"]),
+            "marker": {"color": COLOURS[index % len(COLOURS)], "pattern": fill_pattern(index)},
+        }
+        for index, (theme, rows) in enumerate(themes.groupby("theme_label", sort=True))
+    ]
+    return figure(bars, barmode="stack", yaxis=axis("Enquiries"))
 
 
 @exportable("sendiass-localities")
@@ -158,11 +159,11 @@ def _area_table(viewer: data.Viewer, query: dict[str, str], area_type: str) -> T
     )
 
 
-def funnel_chart(funnel: pd.DataFrame) -> go.Figure:
+def funnel_chart(funnel: pd.DataFrame) -> Figure:
     """Schools by size against their rate, with the LA's rate and the limits as lines;
     where a school falls is told by its marker's shape as well as the table."""
-    figure = go.Figure()
     limits = funnel.dropna(subset=["sen_support_pupils"]).sort_values("sen_support_pupils")
+    pupils = points(limits["sen_support_pupils"])
     lines = (
         ("upper_998", "99.8% limits", "dot"),
         ("upper_95", "95% limits", "dash"),
@@ -170,29 +171,36 @@ def funnel_chart(funnel: pd.DataFrame) -> go.Figure:
         ("lower_95", None, "dash"),
         ("lower_998", None, "dot"),
     )
-    for column, name, dash_style in lines:
-        figure.add_scatter(
-            x=limits["sen_support_pupils"],
-            y=limits[column],
-            mode="lines",
-            name=name or column,
-            showlegend=name is not None,
-            line={"color": "#505a5f", "dash": dash_style, "width": 1.5},
-        )
+    traces = [
+        {
+            "type": "scatter",
+            "x": pupils,
+            "y": points(limits[column]),
+            "mode": "lines",
+            "name": name or column,
+            "showlegend": name is not None,
+            "line": {"color": "#505a5f", "dash": dash_style, "width": 1.5},
+        }
+        for column, name, dash_style in lines
+    ]
     for position, (words, symbol) in FUNNEL_WORDS.items():
         shown = limits[limits["funnel_position"] == position]
         if symbol and not shown.empty:
-            figure.add_scatter(
-                x=shown["sen_support_pupils"],
-                y=shown["enquiries_per_100"],
-                mode="markers",
-                name=words,
-                marker={"symbol": symbol, "size": 10, "color": "#0b0c0c"},
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": points(shown["sen_support_pupils"]),
+                    "y": points(shown["enquiries_per_100"]),
+                    "mode": "markers",
+                    "name": words,
+                    "marker": {"symbol": symbol, "size": 10, "color": "#0b0c0c"},
+                }
             )
-    figure.update_layout(
-        xaxis_title="Pupils on SEN support", yaxis_title="Enquiries per 100 pupils on SEN support"
+    return figure(
+        traces,
+        xaxis=axis("Pupils on SEN support"),
+        yaxis=axis("Enquiries per 100 pupils on SEN support"),
     )
-    return figure
 
 
 def funnel_caption(funnel: pd.DataFrame) -> str:
@@ -311,28 +319,35 @@ def flags_sentence(flags: pd.DataFrame) -> str:
     )
 
 
-def flags_chart(flags: pd.DataFrame) -> go.Figure:
+def flags_chart(flags: pd.DataFrame) -> Figure:
     """Rate ratios with their intervals on a log scale: a forest plot, one row per theme."""
     shown = flags.dropna(subset=["rate_ratio_lower_95"]).iloc[::-1]
-    figure = go.Figure()
-    figure.add_scatter(
-        x=shown["rate_ratio"],
-        y=shown["theme_label"],
-        mode="markers",
-        name="Rate ratio",
-        marker={"symbol": "diamond", "size": 11, "color": "#0b0c0c"},
-        error_x={
+    ratios = {
+        "type": "scatter",
+        "x": points(shown["rate_ratio"]),
+        "y": points(shown["theme_label"]),
+        "mode": "markers",
+        "name": "Rate ratio",
+        "marker": {"symbol": "diamond", "size": 11, "color": "#0b0c0c"},
+        "error_x": {
             "type": "data",
             "symmetric": False,
-            "array": shown["rate_ratio_upper_95"] - shown["rate_ratio"],
-            "arrayminus": shown["rate_ratio"] - shown["rate_ratio_lower_95"],
+            "array": points(shown["rate_ratio_upper_95"] - shown["rate_ratio"]),
+            "arrayminus": points(shown["rate_ratio"] - shown["rate_ratio_lower_95"]),
             "color": "#0b0c0c",
         },
+    }
+    same_rate = {  # a dashed line at 1, from the bottom of the plot to its top
+        "type": "line", "x0": 1, "x1": 1, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+        "line": {"dash": "dash", "color": "#505a5f"},
+    }  # fmt: skip
+    return figure(
+        [ratios],
+        xaxis=axis("Rate ratio (log scale)", type="log"),
+        showlegend=False,
+        margin={"l": 200},
+        shapes=[same_rate],
     )
-    figure.add_vline(x=1, line={"dash": "dash", "color": "#505a5f"})
-    figure.update_layout(xaxis={"type": "log", "title": "Rate ratio (log scale)"}, showlegend=False)
-    figure.update_layout(margin={"l": 200})
-    return figure
 
 
 def _interval(low: float, high: float) -> str:
