@@ -6,8 +6,10 @@ have sent to the landing folder and publishes a new warehouse snapshot:
 
 0. **recover**: finish a night that committed its publish but was cut short;
 1. **discover** the files in `$SENDWATCH_HOME/landing/` and group them into returns;
-2. **validate** each return with the contract's rules and the Great Expectations
-   suites in `expectations/`, staging the valid rows with their lineage;
+2. **validate** the returns: the contract's rules in batches of deliveries
+   (**check_batch**, one mapped task each, which an executor with several workers
+   runs at once), then the Great Expectations suites in `expectations/` over all of
+   the night's valid rows, staging them with their lineage;
 3. **build** a copy of the warehouse with tonight's rows, then `dbt build`;
 4. **foresee**: fit the early warning and the demand forecasts on the marts, each
    back-tested against its baseline (`sendwatch.outlook`), and build the marts that
@@ -116,7 +118,20 @@ def sen_returns_nightly() -> None:
         return nightly.has_new_files(*_run())
 
     @task
-    def validate(found: dict) -> dict:
+    def plan_batches(found: dict) -> list[int]:
+        """The night's deliveries in batches, one mapped check_batch task each."""
+        from sendwatch.pipeline import nightly
+
+        return nightly.validation_batches(*_run())
+
+    @task
+    def check_batch(batch: int) -> dict:
+        from sendwatch.pipeline import nightly
+
+        return nightly.check_batch(*_run(), batch)
+
+    @task
+    def validate(checked: list[dict]) -> dict:
         from sendwatch.pipeline import nightly
 
         return nightly.validate(*_run())
@@ -153,9 +168,9 @@ def sen_returns_nightly() -> None:
         return nightly.summarise_run(*_run())
 
     found = discover(recover())
-    gate = anything_new(found)
-    validated = validate(found)
-    gate >> validated
+    batches = plan_batches(found)
+    anything_new(found) >> batches
+    validated = validate(check_batch.expand(batch=batches))
     publish(check(foresee(build(validated)))) >> summarise()
 
 

@@ -12,6 +12,7 @@ skipped, saying which and why; under CI (``CI=true``) it never skips.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -152,6 +153,8 @@ def deployment_environment(home: Path, database: str, port: int, queue: str) -> 
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(_free_port()),
         "AIRFLOW__API__PORT": str(port),
         "SENDWATCH_REGISTER": str(home / "register.csv"),
+        # a handful of deliveries a batch, so this small night has several to spread
+        "SENDWATCH_VALIDATION_BATCH": "3",
     }
 
 
@@ -241,6 +244,13 @@ def test_the_deployment_runs_a_night_on_postgres_and_celery(
         # the tasks ran in the Celery worker, each as a process of its own
         worker_log = (logs / "celery-worker.log").read_text(errors="replace")
         assert "sen_returns_nightly" in worker_log and "validate" in worker_log, _tail(logs)
+        # the validation batches were spread over the worker's processes: two ran at once
+        batches = _batch_runs(postgres_database, run_id)
+        assert len(batches) >= 3 and {b["state"] for b in batches} == {"success"}, batches
+        assert any(
+            a["start"] < b["end"] and b["start"] < a["end"]
+            for a, b in itertools.combinations(batches, 2)
+        ), batches
     finally:
         for process in processes.values():
             if process.poll() is None:
@@ -286,6 +296,26 @@ def _wait_for_the_run(database: str, processes: dict, logs: Path) -> tuple[str, 
             return finished[0], finished[1]
         time.sleep(5)
     raise AssertionError(f"the night did not finish in {NIGHT_SECONDS} s\n" + _tail(logs))
+
+
+def _batch_runs(database: str, run_id: str) -> list[dict]:
+    """The night's mapped check_batch tasks as Airflow recorded them."""
+    import psycopg2
+
+    connection = psycopg2.connect(host="127.0.0.1", user="airflow", dbname=database)
+    with connection, connection.cursor() as cursor:
+        cursor.execute(
+            "select map_index, state, pid, start_date, end_date from task_instance "
+            "where dag_id = 'sen_returns_nightly' and run_id = %s and task_id = 'check_batch' "
+            "order by map_index",
+            (run_id,),
+        )
+        rows = cursor.fetchall()
+    connection.close()
+    return [
+        {"batch": batch, "state": state, "pid": pid, "start": start, "end": end}
+        for batch, state, pid, start, end in rows
+    ]
 
 
 def _still_running(processes: dict, logs: Path) -> None:

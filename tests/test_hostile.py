@@ -168,6 +168,12 @@ def hostile_night(tmp_path_factory: pytest.TempPathFactory):
             (landing / "good").mkdir(parents=True, exist_ok=True)
             (landing / "good" / name).write_bytes(data)
             os.utime(landing / "good" / name, (stamp, stamp))
+    # the same bytes again, later the same night (in another batch): a duplicate
+    again = landing / "zz_sent_again"
+    again.mkdir()
+    first = sorted((landing / "good").iterdir())[0]
+    (again / first.name).write_bytes(first.read_bytes())
+    os.utime(again / first.name, (stamp, stamp))
     outside = root / "outside_secret.xlsx"
     outside.write_text("TOP-SECRET-OUTSIDE-LANDING\n")
     hygiene = landing / "hygiene"
@@ -191,6 +197,9 @@ def hostile_night(tmp_path_factory: pytest.TempPathFactory):
         "SENDWATCH_HOME": str(home),
         "SENDWATCH_REGISTER": str(register),
         "SENDWATCH_SETTLE_SECONDS": "0",
+        # a mapped task per delivery: rules that look across deliveries (the same bytes
+        # twice, one return in two formats) must hold across batches
+        "SENDWATCH_VALIDATION_BATCH": "1",
     }
     env.pop("SENDWATCH_DBT_PROJECT", None)
     measure = (
@@ -226,6 +235,9 @@ def test_the_night_publishes_and_loads_exactly_the_valid_returns(hostile_night) 
         for name in case.files:
             assert outcomes[f"{case.id}/{name}"] == "rejected", case.id
     assert outcomes["both_formats/900399_2025-26_autumn.xlsx"] == "rejected"
+    sent_again = [path for path in outcomes if path.startswith("zz_sent_again/")]
+    assert [outcomes[path] for path in sent_again] == ["duplicate"]
+    assert outcomes["good/" + sent_again[0].split("/")[1]] == "loaded"
 
 
 def _kept(home: Path) -> dict[str, Path]:

@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from helpers import pupil_row, school_row
 from openpyxl import load_workbook
@@ -182,6 +183,11 @@ def test_settings_from_environment_and_toml(tmp_path: Path) -> None:
     env_wins = load_settings({"SENDWATCH_HOME": str(home), "SENDWATCH_REGISTER": "/x/r.csv"})
     assert env_wins.register == Path("/x/r.csv")
     assert env_wins.landing == home / "landing" and env_wins.quarantine == home / "quarantine"
+    assert default.validation_batch == 200
+    assert load_settings({"SENDWATCH_VALIDATION_BATCH": "25"}).validation_batch == 25
+    for wrong in ("0", "-3", "many"):
+        with pytest.raises(ValueError, match="validation_batch"):
+            load_settings({"SENDWATCH_VALIDATION_BATCH": wrong})
 
 
 def test_settings_do_not_depend_on_the_current_directory(tmp_path: Path, monkeypatch) -> None:

@@ -109,6 +109,9 @@ class Settings:
     # and a webhook (SENDWATCH_NOTIFY_WEBHOOK, posted JSON); none: the task log only
     notify_email: tuple[str, ...] = ()
     notify_webhook: str | None = field(default=None, repr=False)  # may hold a token
+    # deliveries a night checks in one task (SENDWATCH_VALIDATION_BATCH): the DAG maps a
+    # task over the batches, which an executor with several workers runs at once
+    validation_batch: int = 200
 
     @property
     def landing(self) -> Path:
@@ -199,7 +202,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             if address.strip()
         ),
         notify_webhook=env.get("SENDWATCH_NOTIFY_WEBHOOK") or from_file.get("notify_webhook"),
+        validation_batch=_validation_batch(env, from_file),
     )
+
+
+def _validation_batch(env: dict[str, str], from_file: dict[str, str]) -> int:
+    raw = str(env.get("SENDWATCH_VALIDATION_BATCH") or from_file.get("validation_batch", "200"))
+    return int(_positive("validation_batch", raw.strip(), int))
 
 
 def _limits(env: dict[str, str], from_file: dict[str, str]) -> Limits:

@@ -6,6 +6,7 @@ warehouse, the published snapshot and the landing folder as they were:
 
 recover   -> finishes an earlier night's unfinished journal (see ``publish.py``)
 discover  -> manifest.json, files/   what is in landing, copied once, grouped
+check_batch -> batches/<n>.pickle each batch of deliveries checked (a mapped task)
 validate  -> staged.duckdb       valid rows with lineage, and every outcome
              gx/                 the GX context's copy: raw-return checkpoints, Data Docs
 build     -> warehouse.duckdb    a copy of the warehouse + the night's rows + dbt build
@@ -22,6 +23,7 @@ import contextvars
 import functools
 import json
 import logging
+import math
 import os
 import shutil
 import sys
@@ -193,32 +195,75 @@ def deadline_passed(before: datetime | None, now: datetime) -> bool:
 # --- validate ---------------------------------------------------------------------
 
 
+def validation_batches(settings: Settings, run_id: str) -> list[int]:
+    """The night's deliveries in batches of ``settings.validation_batch``, in landing
+    order: the DAG maps one task over each (at least one, so a night with nothing new
+    to judge still stages its receipts)."""
+    manifest = read_json(run_folder(settings, run_id) / "manifest.json")
+    count = len(manifest["deliveries"])
+    return list(range(max(1, math.ceil(count / settings.validation_batch))))
+
+
+def _batch_file(folder: Path, batch: int) -> Path:
+    return folder / "batches" / f"{batch}.pickle"
+
+
+@recorded
+def check_batch(settings: Settings, run_id: str, batch: int) -> dict[str, int]:
+    """Check one batch of deliveries with the contract's rules; keep each outcome and
+    the valid rows in the run folder for ``validate``. Batches are independent: each
+    knows from the manifest which files came earlier tonight (a file sent twice is a
+    duplicate the second time), so the executor may run them at once, anywhere."""
+    folder = run_folder(settings, run_id)
+    deliveries = [
+        Delivery.from_dict(data) for data in read_json(folder / "manifest.json")["deliveries"]
+    ]
+    first = batch * settings.validation_batch
+    mine = deliveries[first : first + settings.validation_batch]
+    register_urns = {school.urn for school in read_register(settings.register)}
+    seen = processed_files(settings.warehouse)
+    seen_tonight = {f.sha256 for delivery in deliveries[:first] for f in delivery.files}
+    outcomes: list[dict[str, Any]] = []
+    staged: dict[str, list[pd.DataFrame]] = {"school": [], "pupils": [], "enquiries": []}
+    for delivery in mine:
+        HANDLING.set(", ".join(f.path for f in delivery.files))
+        outcomes.append(
+            staging.judge(settings, run_id, delivery, seen, seen_tonight, register_urns, staged)
+        )
+        seen_tonight.update(f.sha256 for f in delivery.files)
+    HANDLING.set(None)
+    kept = _batch_file(folder, batch)
+    kept.parent.mkdir(exist_ok=True)
+    partial = kept.with_suffix(".partial")
+    pd.to_pickle({"outcomes": outcomes, "staged": staged}, partial)  # our own files only
+    partial.replace(kept)  # whole or absent: a batch killed half-way is simply run again
+    progress(f"validate: batch {batch + 1}, {len(mine)} deliveries checked")
+    return {"batch": batch, "deliveries": len(mine)}
+
+
 @recorded
 def validate(settings: Settings, run_id: str) -> dict[str, int]:
-    """Check every delivery with the contract's rules and the GX suites; stage the rows."""
+    """Gather the checked batches: the rules that look across deliveries (a return
+    sent both as a workbook and as CSV), the GX suites over all of tonight's valid
+    rows, and the staged rows and every outcome."""
     folder = run_folder(settings, run_id)
     manifest = read_json(folder / "manifest.json")
     processed_at = manifest["started_at"]
-    register_urns = {school.urn for school in read_register(settings.register)}
-    seen = processed_files(settings.warehouse)
     outcomes: list[dict[str, Any]] = []
     staged: dict[str, list[pd.DataFrame]] = {"school": [], "pupils": [], "enquiries": []}
-    seen_tonight: set[str] = set()
+    for batch in validation_batches(settings, run_id):
+        kept = pd.read_pickle(_batch_file(folder, batch))
+        outcomes += kept["outcomes"]
+        for sheet_name, frames in kept["staged"].items():
+            staged[sheet_name] += frames
     deliveries = [Delivery.from_dict(data) for data in manifest["deliveries"]]
     both_formats = staging.sent_in_two_formats(deliveries)
-    for delivery in deliveries:
-        HANDLING.set(", ".join(f.path for f in delivery.files))
-        outcome = staging.judge(
-            settings, run_id, delivery, seen, seen_tonight, register_urns, staged
-        )
+    for index, (delivery, outcome) in enumerate(zip(deliveries, outcomes, strict=True)):
         if outcome["outcome"] == "loaded" and delivery.key in both_formats:
-            outcome = staging.verdict(outcome, [staging.two_formats(delivery, both_formats)])
+            outcomes[index] = staging.verdict(
+                outcome, [staging.two_formats(delivery, both_formats)]
+            )
             staging.unstage(staged, outcome["submission_id"])
-        outcomes.append(outcome)
-        seen_tonight.update(f.sha256 for f in delivery.files)
-        if len(outcomes) % 100 == 0:
-            progress(f"validate: {len(outcomes)} of {len(deliveries)} deliveries checked")
-    HANDLING.set(None)
     write_json(folder / "gates_returns.json", staging.gate_returns(staged, outcomes, folder))
     for outcome in outcomes:  # where each file's bytes will be kept, decided once
         for landed in outcome["files"]:
