@@ -69,7 +69,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from dashboards.data import request_settings
+from dashboards.per_request import request_settings
 from sendwatch.access import audit, roles
 from sendwatch.access.audit import private_database
 from sendwatch.access.users import USERNAME_PATTERN, USERS_FILE_NAME, User, UserError, UserStore

@@ -23,10 +23,10 @@ import duckdb
 import pandas as pd
 from flask import g, has_request_context
 
+from dashboards.per_request import request_settings
 from sendwatch import run_history as history
 from sendwatch.access import roles
 from sendwatch.exports import DUTY_COLUMNS, SUBMISSION_COLUMNS
-from sendwatch.settings import Settings, load_settings
 from sendwatch.snapshots import (
     current_snapshot,
     dbt_docs_site,
@@ -111,16 +111,6 @@ class Filters:
     locality: str | None = None
     strength: str | None = None
     search: str | None = None
-
-
-def request_settings() -> Settings:
-    """The settings, read once per request (a page asks for them hundreds of times);
-    outside a request (an export from the command line), read afresh."""
-    if not has_request_context():
-        return load_settings()
-    if "sendwatch_settings" not in g:
-        g.sendwatch_settings = load_settings()
-    return g.sendwatch_settings
 
 
 def _served() -> tuple[Path, int] | None:
