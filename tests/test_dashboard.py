@@ -332,6 +332,39 @@ def test_a_newly_published_snapshot_is_read_without_a_restart(
     assert data.refresh_status(data.LA_OFFICER)["returns_loaded"] == before
 
 
+def test_a_page_reads_one_night_even_if_the_next_is_published_meanwhile(
+    published: Path, tmp_path: Path
+) -> None:
+    """A request keeps the snapshot it started with, so every table on one page comes
+    from the same night; the next request reads the newly published one."""
+    import shutil
+
+    import duckdb
+
+    from dashboards import data
+    from sendwatch.settings import load_settings
+    from sendwatch.snapshots import current_snapshot
+
+    settings = load_settings()
+    changed = tmp_path / "changed.duckdb"
+    shutil.copyfile(current_snapshot(settings), changed)
+    with duckdb.connect(str(changed)) as connection:
+        connection.execute("update fct_nightly_runs set returns_loaded = returns_loaded + 1000")
+    request = server.test_request_context("/")
+    request.push()
+    try:
+        before = data.refresh_status(data.LA_OFFICER)["returns_loaded"]
+        with serving_instead(settings, changed, tmp_path):
+            assert data.refresh_status(data.LA_OFFICER)["returns_loaded"] == before
+            request.pop()
+            request = None
+            with server.test_request_context("/"):
+                assert data.refresh_status(data.LA_OFFICER)["returns_loaded"] == before + 1000
+    finally:
+        if request is not None:
+            request.pop()
+
+
 def test_a_failed_night_is_announced_on_the_data_page(published: Path, as_officer) -> None:
     import json
 

@@ -305,7 +305,7 @@ def _batch_runs(database: str, run_id: str) -> list[dict]:
     connection = psycopg2.connect(host="127.0.0.1", user="airflow", dbname=database)
     with connection, connection.cursor() as cursor:
         cursor.execute(
-            "select map_index, state, pid, start_date, end_date from task_instance "
+            "select map_index, state, start_date, end_date from task_instance "
             "where dag_id = 'sen_returns_nightly' and run_id = %s and task_id = 'check_batch' "
             "order by map_index",
             (run_id,),
@@ -313,8 +313,8 @@ def _batch_runs(database: str, run_id: str) -> list[dict]:
         rows = cursor.fetchall()
     connection.close()
     return [
-        {"batch": batch, "state": state, "pid": pid, "start": start, "end": end}
-        for batch, state, pid, start, end in rows
+        {"batch": batch, "state": state, "start": start, "end": end}
+        for batch, state, start, end in rows
     ]
 
 

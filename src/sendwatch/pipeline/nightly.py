@@ -221,7 +221,7 @@ def check_batch(settings: Settings, run_id: str, batch: int) -> dict[str, int]:
     first = batch * settings.validation_batch
     mine = deliveries[first : first + settings.validation_batch]
     register_urns = {school.urn for school in read_register(settings.register)}
-    seen = processed_files(settings.warehouse)
+    seen = processed_files(settings.warehouse, {f.sha256 for d in mine for f in d.files})
     seen_tonight = {f.sha256 for delivery in deliveries[:first] for f in delivery.files}
     outcomes: list[dict[str, Any]] = []
     staged: dict[str, list[pd.DataFrame]] = {"school": [], "pupils": [], "enquiries": []}

@@ -206,10 +206,11 @@ def column_names(table: str) -> list[str]:
     return [name for name, _ in RAW_TABLES[table]]
 
 
-def processed_files(warehouse: Path) -> dict[str, set[str]]:
-    """sha256 -> landing paths of every file already recorded in the warehouse (the
-    same bytes again are a duplicate)."""
-    if not warehouse.exists():
+def processed_files(warehouse: Path, among: set[str]) -> dict[str, set[str]]:
+    """sha256 -> landing paths of those files among ``among`` (sha256s) already
+    recorded in the warehouse: the same bytes again are a duplicate. Only the asked
+    hashes are read, so a batch's cost does not grow with the years kept."""
+    if not warehouse.exists() or not among:
         return {}
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         tables = {row[0] for row in connection.execute("show tables").fetchall()}
@@ -218,7 +219,9 @@ def processed_files(warehouse: Path) -> dict[str, set[str]]:
         # A file we failed to check (our fault) is judged again when it is sent again.
         rows = connection.execute(
             "select distinct sha256, landing_path from raw_submissions "
-            "where coalesce(first_error, '') not like '%[rule internal_error]%'"
+            "where sha256 in (select unnest(?)) "
+            "and coalesce(first_error, '') not like '%[rule internal_error]%'",
+            [sorted(among)],
         )
         seen: dict[str, set[str]] = {}
         for sha256, landing_path in rows.fetchall():
