@@ -25,6 +25,7 @@ import time
 import tomllib
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import deployment
@@ -247,10 +248,12 @@ def test_the_deployment_runs_a_night_on_postgres_and_celery(
         # the validation batches were spread over the worker's processes: two ran at once
         batches = _batch_runs(postgres_database, run_id)
         assert len(batches) >= 3 and {b["state"] for b in batches} == {"success"}, batches
-        assert any(
-            a["start"] < b["end"] and b["start"] < a["end"]
-            for a, b in itertools.combinations(batches, 2)
-        ), batches
+        held = _worker_windows(worker_log, [b["celery_id"] for b in batches])
+        assert len(held) == len(batches), (batches, held)
+        assert any(a[0] < b[1] and b[0] < a[1] for a, b in itertools.combinations(held, 2)), (
+            batches,
+            held,
+        )
     finally:
         for process in processes.values():
             if process.poll() is None:
@@ -305,7 +308,7 @@ def _batch_runs(database: str, run_id: str) -> list[dict]:
     connection = psycopg2.connect(host="127.0.0.1", user="airflow", dbname=database)
     with connection, connection.cursor() as cursor:
         cursor.execute(
-            "select map_index, state, start_date, end_date from task_instance "
+            "select map_index, state, external_executor_id from task_instance "
             "where dag_id = 'sen_returns_nightly' and run_id = %s and task_id = 'check_batch' "
             "order by map_index",
             (run_id,),
@@ -313,8 +316,32 @@ def _batch_runs(database: str, run_id: str) -> list[dict]:
         rows = cursor.fetchall()
     connection.close()
     return [
-        {"batch": batch, "state": state, "start": start, "end": end}
-        for batch, state, start, end in rows
+        {"batch": batch, "state": state, "celery_id": celery_id} for batch, state, celery_id in rows
+    ]
+
+
+CELERY_EVENT = re.compile(
+    r"^(?P<at>\S+Z) .*Task execute_workload\[(?P<id>[0-9a-f-]+)\] (?P<what>received|succeeded)"
+)
+
+
+def _worker_windows(worker_log: str, celery_ids: list[str]) -> list[tuple[datetime, datetime]]:
+    """When the Celery worker took each workload and when it gave it back.
+
+    A task instance's own start and end times cover only its ``execute``: a batch of a
+    few deliveries is checked in under a second, while its whole workload (the task
+    process starting, parsing the DAG, reporting back) holds a worker process for
+    several. Two workloads held at once are two of the worker's processes at work.
+    """
+    events: dict[str, dict[str, datetime]] = {}
+    for line in worker_log.splitlines():
+        if found := CELERY_EVENT.match(line):
+            at = datetime.fromisoformat(found["at"])
+            events.setdefault(found["id"], {})[found["what"]] = at
+    return [
+        (events[key]["received"], events[key]["succeeded"])
+        for key in celery_ids
+        if {"received", "succeeded"} <= events.get(key, {}).keys()
     ]
 
 
