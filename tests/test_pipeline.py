@@ -87,6 +87,8 @@ def first_night(tmp_path_factory: pytest.TempPathFactory) -> Night:
         **os.environ,
         "SENDWATCH_HOME": str(home),
         "SENDWATCH_REGISTER": str(sample / "register.csv"),
+        # the night's one batch is checked in two processes, whatever this machine has
+        "SENDWATCH_VALIDATION_PROCESSES": "2",
     }
     env.pop("SENDWATCH_DBT_PROJECT", None)
     return Night(home, sample, env, refresh(env))
@@ -145,6 +147,7 @@ def test_the_dag_imports_with_no_errors(first_night: Night) -> None:
 
 def test_first_night_loads_exactly_the_valid_returns(first_night: Night) -> None:
     assert first_night.result.returncode == 0, first_night.result.stdout + first_night.result.stderr
+    assert "new, in 2 processes)" in first_night.result.stderr
     deliveries = read_csv(first_night.sample / "ground_truth" / "deliveries.csv")
     expected_loaded = {
         (r["urn"], r["academic_year"], r["term"], r["received_at"])

@@ -185,9 +185,13 @@ def test_settings_from_environment_and_toml(tmp_path: Path) -> None:
     assert env_wins.landing == home / "landing" and env_wins.quarantine == home / "quarantine"
     assert default.validation_batch == 200
     assert load_settings({"SENDWATCH_VALIDATION_BATCH": "25"}).validation_batch == 25
+    assert default.validation_processes == (os.cpu_count() or 1)
+    assert load_settings({"SENDWATCH_VALIDATION_PROCESSES": "3"}).validation_processes == 3
     for wrong in ("0", "-3", "many"):
         with pytest.raises(ValueError, match="validation_batch"):
             load_settings({"SENDWATCH_VALIDATION_BATCH": wrong})
+        with pytest.raises(ValueError, match="validation_processes"):
+            load_settings({"SENDWATCH_VALIDATION_PROCESSES": wrong})
 
 
 def test_settings_do_not_depend_on_the_current_directory(tmp_path: Path, monkeypatch) -> None:

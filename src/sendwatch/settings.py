@@ -112,6 +112,10 @@ class Settings:
     # deliveries a night checks in one task (SENDWATCH_VALIDATION_BATCH): the DAG maps a
     # task over the batches, which an executor with several workers runs at once
     validation_batch: int = 200
+    # processes one such task checks its batch in (SENDWATCH_VALIDATION_PROCESSES): every
+    # core by default, for `sendwatch refresh`, which runs the mapped tasks one at a time;
+    # 1 where the executor already runs several tasks at once (docker-compose.yml)
+    validation_processes: int = field(default_factory=lambda: os.cpu_count() or 1)
 
     @property
     def landing(self) -> Path:
@@ -202,13 +206,17 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             if address.strip()
         ),
         notify_webhook=env.get("SENDWATCH_NOTIFY_WEBHOOK") or from_file.get("notify_webhook"),
-        validation_batch=_validation_batch(env, from_file),
+        validation_batch=_whole_number("validation_batch", env, from_file, 200),
+        validation_processes=_whole_number(
+            "validation_processes", env, from_file, os.cpu_count() or 1
+        ),
     )
 
 
-def _validation_batch(env: dict[str, str], from_file: dict[str, str]) -> int:
-    raw = str(env.get("SENDWATCH_VALIDATION_BATCH") or from_file.get("validation_batch", "200"))
-    return int(_positive("validation_batch", raw.strip(), int))
+def _whole_number(key: str, env: dict[str, str], from_file: dict[str, str], default: int) -> int:
+    """A setting that is a whole number of at least 1 (SENDWATCH_<KEY> or ``key``)."""
+    raw = str(env.get(f"SENDWATCH_{key.upper()}") or from_file.get(key, default))
+    return int(_positive(key, raw.strip(), int))
 
 
 def _limits(env: dict[str, str], from_file: dict[str, str]) -> Limits:

@@ -9,7 +9,9 @@ whole return: nothing half-loads.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -144,6 +146,67 @@ def check_delivery(
             f"sendwatch failed while checking this file ({type(error).__name__})",
         )
         return ValidatedReturn(None, names, [problem])
+
+
+# A delivery takes about 15 ms to check and a checking process about a second to start:
+# below this many deliveries a process, starting one costs more than it saves.
+DELIVERIES_PER_PROCESS = 50
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """One delivery to judge: its kind, its files by name and where their bytes are,
+    and the day it was received (the census date rules are judged as at that day)."""
+
+    kind: str
+    files: dict[str, Path]
+    received: date
+
+
+def check_deliveries(
+    deliveries: list[Delivered],
+    register_urns: set[str] | None,
+    limits: Limits,
+    processes: int = 1,
+) -> list[Checked]:
+    """:func:`check_delivery` for each, in order, over as many as ``processes``
+    processes (each delivery is judged on its own, so any may be judged anywhere).
+
+    The processes come from a fresh server process (``forkserver``), not from a fork of
+    this one: the caller may be an Airflow task with threads of its own.
+    """
+    workers = checking_processes(len(deliveries), processes)
+    if workers == 1:
+        return [_check(delivered, register_urns, limits) for delivered in deliveries]
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_remember, initargs=(register_urns, limits)
+    ) as pool:
+        chunk = max(1, len(deliveries) // (workers * 4))
+        return list(pool.map(_check_remembered, deliveries, chunksize=chunk))
+
+
+def checking_processes(deliveries: int, processes: int) -> int:
+    """How many processes :func:`check_deliveries` uses for that many deliveries."""
+    return max(1, min(processes, deliveries // DELIVERIES_PER_PROCESS))
+
+
+def _check(delivered: Delivered, register_urns: set[str] | None, limits: Limits) -> Checked:
+    return check_delivery(
+        delivered.kind, delivered.files, delivered.received, register_urns, limits
+    )
+
+
+_REMEMBERED: dict[str, Any] = {}  # a checking process's register and limits, sent once
+
+
+def _remember(register_urns: set[str] | None, limits: Limits) -> None:
+    _REMEMBERED.update(register_urns=register_urns, limits=limits)
+
+
+def _check_remembered(delivered: Delivered) -> Checked:
+    return _check(delivered, _REMEMBERED["register_urns"], _REMEMBERED["limits"])
 
 
 def _too_large(file_name: str, path: Path, limits: Limits) -> Problem | None:
@@ -508,7 +571,7 @@ def _read_row(
 
     for index, header in enumerate(raw.headers):
         cell = cells[index]
-        column = sheet.column(header) if header in sheet.column_names else None
+        column = sheet.find(header)
         free_text = column is None or column.kind in (*REFERENCE_KINDS, Kind.URL)
         if free_text and personal(index, header, _personal_kind(cell, column, today)):
             continue

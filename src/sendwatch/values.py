@@ -193,8 +193,7 @@ def _canonical_code(text: str) -> str:
 
 def read_code(raw: Any, column: Column) -> str:
     text = cell_text(raw)
-    by_key = {code.lower(): code for code in column.allowed}
-    code = by_key.get(_canonical_code(text).lower())
+    code = column.codes_by_key.get(_canonical_code(text).lower())
     if code is None:
         raise ValueProblem("allowed_values", f"'{text}' is not one of: {', '.join(column.allowed)}")
     return code

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from pathlib import PurePath
 from typing import TypeVar
 
@@ -113,6 +114,11 @@ class Column:
     after_census_allowed: bool = False  # dates only: may lie after the census date
     blank_means: str = ""
 
+    @cached_property
+    def codes_by_key(self) -> dict[str, str]:
+        """Each allowed code by its lower-case form, as a cell's text is matched to it."""
+        return {code.lower(): code for code in self.allowed}
+
     @property
     def type_text(self) -> str:
         if self.allowed:
@@ -139,12 +145,21 @@ class Sheet:
     exactly_one_row: bool = False
     allow_empty: bool = False
 
-    @property
+    # Looked up for every cell a school sends: worked out once per sheet, not per cell.
+    @cached_property
     def column_names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
 
+    @cached_property
+    def _by_name(self) -> dict[str, Column]:
+        return {column.name: column for column in self.columns}
+
     def column(self, name: str) -> Column:
-        return next(column for column in self.columns if column.name == name)
+        return self._by_name[name]
+
+    def find(self, name: str) -> Column | None:
+        """The column of that name, or None for a heading outside the contract."""
+        return self._by_name.get(name)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ from sendwatch.register import read_register
 from sendwatch.settings import Settings
 from sendwatch.snapshots import open_snapshot, run_folder
 from sendwatch.terms import collected_terms
+from sendwatch.validation import check_deliveries, checking_processes
 
 Step = TypeVar("Step", bound=Callable[..., Any])
 LOG = logging.getLogger(__name__)
@@ -223,22 +224,49 @@ def check_batch(settings: Settings, run_id: str, batch: int) -> dict[str, int]:
     register_urns = {school.urn for school in read_register(settings.register)}
     seen = processed_files(settings.warehouse, {f.sha256 for d in mine for f in d.files})
     seen_tonight = {f.sha256 for delivery in deliveries[:first] for f in delivery.files}
+    duplicate = _duplicates(mine, seen, seen_tonight)
+    to_check = [d for d, again in zip(mine, duplicate, strict=True) if not again]
+    processes = checking_processes(len(to_check), settings.validation_processes)
+    # check_deliveries turns any fault of one delivery into its rejection; what can still
+    # fail here is the batch as a whole (a checking process killed)
+    HANDLING.set(f"batch {batch + 1}: {len(to_check)} deliveries to check")
+    checked = iter(
+        check_deliveries(
+            [staging.delivered(settings, run_id, delivery) for delivery in to_check],
+            register_urns,
+            settings.limits,
+            processes,
+        )
+    )
     outcomes: list[dict[str, Any]] = []
     staged: dict[str, list[pd.DataFrame]] = {"school": [], "pupils": [], "enquiries": []}
-    for delivery in mine:
+    for delivery, again in zip(mine, duplicate, strict=True):
         HANDLING.set(", ".join(f.path for f in delivery.files))
-        outcomes.append(
-            staging.judge(settings, run_id, delivery, seen, seen_tonight, register_urns, staged)
-        )
-        seen_tonight.update(f.sha256 for f in delivery.files)
+        outcomes.append(staging.judge(delivery, None if again else next(checked), staged))
     HANDLING.set(None)
     kept = _batch_file(folder, batch)
     kept.parent.mkdir(exist_ok=True)
     partial = kept.with_suffix(".partial")
     pd.to_pickle({"outcomes": outcomes, "staged": staged}, partial)  # our own files only
     partial.replace(kept)  # whole or absent: a batch killed half-way is simply run again
-    progress(f"validate: batch {batch + 1}, {len(mine)} deliveries checked")
-    return {"batch": batch, "deliveries": len(mine)}
+    progress(
+        f"validate: batch {batch + 1}, {len(mine)} deliveries checked "
+        f"({len(to_check)} new, in {processes} process{'es' if processes > 1 else ''})"
+    )
+    return {"batch": batch, "deliveries": len(mine), "processes": processes}
+
+
+def _duplicates(
+    deliveries: list[Delivery], seen: dict[str, set[str]], seen_tonight: set[str]
+) -> list[bool]:
+    """Whether each delivery's files were all received before it (the same bytes sent
+    again, on an earlier night or earlier tonight): those are not checked again."""
+    earlier = set(seen_tonight)
+    found = []
+    for delivery in deliveries:
+        found.append(staging.is_duplicate(delivery, seen, earlier))
+        earlier.update(f.sha256 for f in delivery.files)
+    return found
 
 
 @recorded

@@ -18,7 +18,7 @@ from sendwatch.pipeline.warehouse import column_names
 from sendwatch.problems import Problem
 from sendwatch.settings import Settings
 from sendwatch.snapshots import run_folder
-from sendwatch.validation import check_delivery
+from sendwatch.validation import Checked, Delivered
 
 
 def _submission_id(delivery: Delivery) -> str:
@@ -55,28 +55,34 @@ def unstage(staged: dict[str, list[pd.DataFrame]], submission_id: str) -> None:
         staged[sheet_name] = [f for f in frames if f.attrs["submission_id"] != submission_id]
 
 
+def is_duplicate(delivery: Delivery, seen: dict[str, set[str]], seen_tonight: set[str]) -> bool:
+    """Every file of it already received, on an earlier night or earlier tonight."""
+    return all(f.sha256 in seen or f.sha256 in seen_tonight for f in delivery.files)
+
+
+def delivered(settings: Settings, run_id: str, delivery: Delivery) -> Delivered:
+    """What checking a delivery needs: the night's copies of its files, and its day."""
+    copies = run_folder(settings, run_id) / "files"
+    return Delivered(
+        delivery.kind,
+        {f.file_name: copies / f.sha256 for f in delivery.files},
+        datetime.fromisoformat(delivery.received_at).date(),
+    )
+
+
 def judge(
-    settings: Settings,
-    run_id: str,
-    delivery: Delivery,
-    seen: dict[str, set[str]],
-    seen_tonight: set[str],
-    register_urns: set[str],
-    staged: dict[str, list[pd.DataFrame]],
+    delivery: Delivery, checked: Checked | None, staged: dict[str, list[pd.DataFrame]]
 ) -> dict[str, Any]:
-    """Decide one delivery's outcome; stage its rows if it loads."""
+    """One delivery's outcome from its check (None: a duplicate, not checked); its rows
+    staged if it loads."""
     outcome: dict[str, Any] = {
         **delivery.as_dict(),
         "submission_id": _submission_id(delivery),
         "received_at": delivery.received_at,
         "problems": [],
     }
-    if all(f.sha256 in seen or f.sha256 in seen_tonight for f in delivery.files):
+    if checked is None:
         return {**outcome, "outcome": "duplicate"}
-    received = datetime.fromisoformat(delivery.received_at).date()
-    copies = run_folder(settings, run_id) / "files"
-    files = {f.file_name: copies / f.sha256 for f in delivery.files}
-    checked = check_delivery(delivery.kind, files, received, register_urns, settings.limits)
     if checked.valid and delivery.kind == "enquiries":
         frame = pd.DataFrame(checked.rows, columns=list(ENQUIRIES_SHEET.column_names))
         frame.insert(0, "row_number", range(2, len(frame) + 2))
@@ -174,29 +180,37 @@ def stage_rows(
     run_id: str,
     processed_at: str,
 ) -> None:
+    """Each sheet's loaded rows, with their lineage, into its raw table at once: one
+    insert a table, not one a return (a night has thousands of returns)."""
     loaded = {o["submission_id"] for o in outcomes if o["outcome"] == "loaded"}
     for sheet_name, table in (
         ("school", "raw_school_returns"),
         ("pupils", "raw_pupil_returns"),
         ("enquiries", "raw_enquiries"),
     ):
-        for frame in staged[sheet_name]:
-            if frame.attrs["submission_id"] not in loaded:
-                continue
-            lineage = frame.attrs["lineage"]
-            rows = frame.rename(columns={"return_key": "submission_id"})
-            rows = rows.assign(
-                file_name=lineage["file_name"],
-                sha256=lineage["sha256"],
-                received_at=pd.Timestamp(lineage["received_at"]),
-                loaded_at=pd.Timestamp(processed_at),
-                contract_version=VERSION,
-                run_id=run_id,
-            )
-            wanted = column_names(table)
-            if "row_number" not in wanted:
-                rows = rows.drop(columns=["row_number"])
-            connection.from_df(rows[wanted]).insert_into(table)
+        frames = [f for f in staged[sheet_name] if f.attrs["submission_id"] in loaded]
+        if not frames:
+            continue
+        rows = _with_lineage(frames).assign(
+            loaded_at=pd.Timestamp(processed_at), contract_version=VERSION, run_id=run_id
+        )
+        wanted = column_names(table)
+        if "row_number" not in wanted:
+            rows = rows.drop(columns=["row_number"])
+        connection.from_df(rows[wanted]).insert_into(table)
+
+
+def _with_lineage(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames as one, each row with the file it came from (name, sha256, receipt)."""
+    lineages = [frame.attrs["lineage"] for frame in frames]
+    sizes = [len(frame) for frame in frames]
+    rows = pd.concat(frames, ignore_index=True).rename(columns={"return_key": "submission_id"})
+    rows.attrs = {}  # pandas copies attrs on every step; the lineage is in columns now
+    for column in ("file_name", "sha256"):
+        rows[column] = pd.Series([x[column] for x in lineages]).repeat(sizes).to_numpy()
+    receipts = pd.to_datetime([x["received_at"] for x in lineages], utc=True)
+    rows["received_at"] = receipts.repeat(sizes)
+    return rows
 
 
 def stage_submissions(
