@@ -150,6 +150,27 @@ def test_a_file_still_being_written_is_left_for_the_next_night(tmp_path) -> None
     assert (copies / again.files[0].sha256).read_bytes() == growing.read_bytes()
 
 
+def test_files_that_settled_before_the_night_are_taken_without_waiting(
+    tmp_path, monkeypatch
+) -> None:
+    """The settle interval is waited out only for files changed within it: a night
+    does not wait for returns that arrived during the day."""
+    from sendwatch.pipeline import landing as module
+
+    landing, copies = tmp_path / "landing", tmp_path / "copies"
+    landing.mkdir()
+    (landing / "900400_2025-26_autumn.xlsx").write_bytes(b"PK" + b"x" * 100)
+    time.sleep(0.6)
+    waits: list[float] = []
+    monkeypatch.setattr(module.time, "sleep", waits.append)
+    settled = survey_landing(landing, copies, settle_seconds=0.5)
+    assert [f.file_name for f in settled.files] == ["900400_2025-26_autumn.xlsx"]
+    assert waits == [0.0]
+    (landing / "900401_2025-26_autumn.xlsx").write_bytes(b"PK" + b"y" * 100)
+    survey_landing(landing, copies, settle_seconds=30)
+    assert 25 < waits[-1] <= 30  # just arrived: waits (nearly) the whole interval
+
+
 # --- one night with the whole corpus -----------------------------------------------
 
 

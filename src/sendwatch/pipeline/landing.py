@@ -14,6 +14,7 @@ import hashlib
 import os
 import stat
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -116,13 +117,25 @@ def _unchanged(before: os.stat_result, after: os.stat_result) -> bool:
     )
 
 
+def _still_to_settle(found: Iterable[os.stat_result], settle_seconds: float) -> float:
+    """How long to wait before the files can be taken: until the most recently changed
+    has stood unchanged for ``settle_seconds``, once for the whole folder.
+
+    A change is a write or a change of metadata (ctime, which no copy tool can set back,
+    unlike the modification time that `cp -p` and rsync preserve): files that arrived
+    during the day have long settled, and the night does not wait for them.
+    """
+    newest = max(max(info.st_mtime, info.st_ctime) for info in found)
+    return max(0.0, min(settle_seconds, newest + settle_seconds - time.time()))
+
+
 def survey_landing(landing: Path, copies: Path, settle_seconds: float = 0.0) -> Survey:
     """Take every complete regular file under ``landing`` (copied into ``copies``,
     named by its sha256), oldest first."""
     survey = Survey()
     candidates = _entries(landing, survey)
-    if settle_seconds > 0 and candidates:
-        time.sleep(settle_seconds)  # once for the whole folder, not per file
+    if candidates:
+        time.sleep(_still_to_settle(candidates.values(), settle_seconds))
     copies.mkdir(parents=True, exist_ok=True)
     for path, before in sorted(candidates.items()):
         relative = path.relative_to(landing).as_posix()
