@@ -232,7 +232,7 @@ def check_batch(settings: Settings, run_id: str, batch: int) -> dict[str, int]:
     HANDLING.set(f"batch {batch + 1}: {len(to_check)} deliveries to check")
     checked = iter(
         check_deliveries(
-            [staging.delivered(settings, run_id, delivery) for delivery in to_check],
+            [staging.delivered(folder / "files", delivery) for delivery in to_check],
             register_urns,
             settings.limits,
             processes,

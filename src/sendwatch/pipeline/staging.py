@@ -16,8 +16,6 @@ from sendwatch.pipeline import gates
 from sendwatch.pipeline.landing import Delivery
 from sendwatch.pipeline.warehouse import column_names
 from sendwatch.problems import Problem
-from sendwatch.settings import Settings
-from sendwatch.snapshots import run_folder
 from sendwatch.validation import Checked, Delivered
 
 
@@ -60,9 +58,9 @@ def is_duplicate(delivery: Delivery, seen: dict[str, set[str]], seen_tonight: se
     return all(f.sha256 in seen or f.sha256 in seen_tonight for f in delivery.files)
 
 
-def delivered(settings: Settings, run_id: str, delivery: Delivery) -> Delivered:
-    """What checking a delivery needs: the night's copies of its files, and its day."""
-    copies = run_folder(settings, run_id) / "files"
+def delivered(copies: Path, delivery: Delivery) -> Delivered:
+    """What checking a delivery needs: where the night's copies of its files are (in
+    ``copies``, by sha256), and the day it was received."""
     return Delivered(
         delivery.kind,
         {f.file_name: copies / f.sha256 for f in delivery.files},
@@ -197,6 +195,10 @@ def stage_rows(
         wanted = column_names(table)
         if "row_number" not in wanted:
             rows = rows.drop(columns=["row_number"])
+        # DuckDB types a column of Python objects (the amounts, as Decimals) from its
+        # first 1,000 values by default: one school's larger budget further down would
+        # not fit the type guessed. Every value is looked at.
+        connection.execute(f"set pandas_analyze_sample = {max(1000, len(rows))}")
         connection.from_df(rows[wanted]).insert_into(table)
 
 
