@@ -43,12 +43,12 @@ def test_a_large_amount_after_the_first_thousand_returns_is_staged_exactly(
     night["notional_sen_budget_gbp"] = Decimal("2500.50")
     night.loc[4_321, "notional_sen_budget_gbp"] = Decimal("1062224.37")
     night.attrs = school.attrs
-    outcomes = [{**outcome, "submission_id": school.attrs["submission_id"]}]
+    outcomes = [{**outcome, "submission_id": key} for key in night["return_key"]]
     with duckdb.connect() as connection:
         create_raw_tables(connection)
         staging.stage_rows(
             connection,
-            {"school": [night], "pupils": [], "enquiries": []},
+            staging.combine({"school": [night], "pupils": [], "enquiries": []}),
             outcomes,
             "run",
             "2026-08-01T00:00:00+00:00",

@@ -247,7 +247,8 @@ def check_batch(settings: Settings, run_id: str, batch: int) -> dict[str, int]:
     kept = _batch_file(folder, batch)
     kept.parent.mkdir(exist_ok=True)
     partial = kept.with_suffix(".partial")
-    pd.to_pickle({"outcomes": outcomes, "staged": staged}, partial)  # our own files only
+    batch_rows = staging.combine(staged)
+    pd.to_pickle({"outcomes": outcomes, "staged": batch_rows}, partial)  # our own files only
     partial.replace(kept)  # whole or absent: a batch killed half-way is simply run again
     progress(
         f"validate: batch {batch + 1}, {len(mine)} deliveries checked "

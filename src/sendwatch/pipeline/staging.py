@@ -48,9 +48,20 @@ def two_formats(delivery: Delivery, both_formats: dict[str, list[Delivery]]) -> 
     )
 
 
+def combine(staged: dict[str, list[pd.DataFrame]]) -> dict[str, list[pd.DataFrame]]:
+    """A batch's returns' frames as one frame a sheet, each row with its lineage (a night
+    gathers one frame a batch, not one a return: thousands of small frames are slow to
+    keep, to load again and to join)."""
+    return {sheet: [_with_lineage(frames)] if frames else [] for sheet, frames in staged.items()}
+
+
+def _without(frames: list[pd.DataFrame], submission_ids: set[str]) -> list[pd.DataFrame]:
+    return [frame[~frame["return_key"].isin(submission_ids)] for frame in frames]
+
+
 def unstage(staged: dict[str, list[pd.DataFrame]], submission_id: str) -> None:
     for sheet_name, frames in staged.items():
-        staged[sheet_name] = [f for f in frames if f.attrs["submission_id"] != submission_id]
+        staged[sheet_name] = _without(frames, {submission_id})
 
 
 def is_duplicate(delivery: Delivery, seen: dict[str, set[str]], seen_tonight: set[str]) -> bool:
@@ -133,7 +144,7 @@ def gate_returns(
     Returns with unexpected values are rejected; the summary says how each suite went.
     """
     summary: dict[str, Any] = {"success": True, "suites": {}}
-    if not staged["school"]:
+    if not any(len(frame) for frame in staged["school"]):
         return summary
     gate = gates.Gate(folder)
     failed: dict[str, list[Problem]] = {}
@@ -165,9 +176,7 @@ def gate_returns(
             outcomes[index] = verdict(outcome, problems)
     rejected = {o["submission_id"] for o in outcomes if o["outcome"] == "rejected"}
     for sheet_name in ("school", "pupils"):
-        staged[sheet_name] = [
-            f for f in staged[sheet_name] if f.attrs["submission_id"] not in rejected
-        ]
+        staged[sheet_name] = _without(staged[sheet_name], rejected)
     return summary
 
 
@@ -178,18 +187,21 @@ def stage_rows(
     run_id: str,
     processed_at: str,
 ) -> None:
-    """Each sheet's loaded rows, with their lineage, into its raw table at once: one
-    insert a table, not one a return (a night has thousands of returns)."""
+    """Each sheet's loaded rows, with their lineage (see :func:`combine`), into its raw
+    table at once: one insert a table, not one a return."""
     loaded = {o["submission_id"] for o in outcomes if o["outcome"] == "loaded"}
     for sheet_name, table in (
         ("school", "raw_school_returns"),
         ("pupils", "raw_pupil_returns"),
         ("enquiries", "raw_enquiries"),
     ):
-        frames = [f for f in staged[sheet_name] if f.attrs["submission_id"] in loaded]
-        if not frames:
+        if not staged[sheet_name]:
             continue
-        rows = _with_lineage(frames).assign(
+        rows = pd.concat(staged[sheet_name], ignore_index=True)
+        rows = rows[rows["return_key"].isin(loaded)].rename(columns={"return_key": "submission_id"})
+        if rows.empty:
+            continue
+        rows = rows.assign(
             loaded_at=pd.Timestamp(processed_at), contract_version=VERSION, run_id=run_id
         )
         wanted = column_names(table)
@@ -206,7 +218,7 @@ def _with_lineage(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """The frames as one, each row with the file it came from (name, sha256, receipt)."""
     lineages = [frame.attrs["lineage"] for frame in frames]
     sizes = [len(frame) for frame in frames]
-    rows = pd.concat(frames, ignore_index=True).rename(columns={"return_key": "submission_id"})
+    rows = pd.concat(frames, ignore_index=True)
     rows.attrs = {}  # pandas copies attrs on every step; the lineage is in columns now
     for column in ("file_name", "sha256"):
         rows[column] = pd.Series([x[column] for x in lineages]).repeat(sizes).to_numpy()
