@@ -183,7 +183,7 @@ def test_settings_from_environment_and_toml(tmp_path: Path) -> None:
     env_wins = load_settings({"SENDWATCH_HOME": str(home), "SENDWATCH_REGISTER": "/x/r.csv"})
     assert env_wins.register == Path("/x/r.csv")
     assert env_wins.landing == home / "landing" and env_wins.quarantine == home / "quarantine"
-    assert default.validation_batch == 200
+    assert default.validation_batch == 1000
     assert load_settings({"SENDWATCH_VALIDATION_BATCH": "25"}).validation_batch == 25
     assert default.validation_processes == (os.cpu_count() or 1)
     assert load_settings({"SENDWATCH_VALIDATION_PROCESSES": "3"}).validation_processes == 3
