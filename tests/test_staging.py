@@ -59,3 +59,38 @@ def test_a_large_amount_after_the_first_thousand_returns_is_staged_exactly(
     assert len(budgets) == 5_000
     assert dict(budgets)["r4321"] == Decimal("1062224.37")
     assert dict(budgets)["r0"] == Decimal("2500.50")
+
+
+def test_the_gx_gate_rejects_a_return_it_fails_and_stages_none_of_its_rows(
+    tmp_path: Path,
+) -> None:
+    """The raw-return checkpoints run a batch at a time: a return whose rows fail one is
+    rejected with the expectation and the column named, its rows dropped from both
+    sheets; the others load."""
+    generate(tmp_path / "sample", schools=3, seed=4, terms=1)
+    survey = survey_landing(tmp_path / "sample" / "landing", tmp_path / "copies")
+    urns = {school.urn for school in read_register(tmp_path / "sample" / "register.csv")}
+    deliveries = [d for d in group_deliveries(survey.files) if d.kind == "return"]
+    checked = check_deliveries(
+        [staging.delivered(tmp_path / "copies", d) for d in deliveries], urns, Limits()
+    )
+    staged: dict[str, list[pd.DataFrame]] = {"school": [], "pupils": [], "enquiries": []}
+    outcomes = [staging.judge(d, c, staged) for d, c in zip(deliveries, checked, strict=True)]
+    loaded = [o["submission_id"] for o in outcomes if o["outcome"] == "loaded"]
+    assert len(loaded) >= 2
+    failing = loaded[0]
+    rows = staging.combine(staged)
+    school = rows["school"][0]
+    school.loc[school["return_key"] == failing, "number_on_roll"] = 0  # must be more than 0
+    gate = staging.ReturnsGate(tmp_path / "run")
+    gate.run(rows, outcomes)
+    verdicts = {o["submission_id"]: o for o in outcomes}
+    assert verdicts[failing]["outcome"] == "rejected"
+    assert verdicts[failing]["problems"][0]["rule_id"] == "quality_gate"
+    assert verdicts[failing]["problems"][0]["column"] == "number_on_roll"
+    assert [verdicts[key]["outcome"] for key in loaded[1:]] == ["loaded"] * (len(loaded) - 1)
+    for sheet in ("school", "pupils"):
+        kept = set(pd.concat(rows[sheet])["return_key"])
+        assert failing not in kept and set(loaded[1:]) <= kept
+    assert gate.summary["success"] is False
+    assert gate.summary["suites"]["raw_school_returns"]["failures"] == 1

@@ -6,7 +6,7 @@ warehouse, the published snapshot and the landing folder as they were:
 
 recover   -> finishes an earlier night's unfinished journal (see ``publish.py``)
 discover  -> manifest.json, files/   what is in landing, copied once, grouped
-check_batch -> batches/<n>.pickle each batch of deliveries checked (a mapped task)
+check_batch -> batches/<n>.*.pickle each batch of deliveries checked (a mapped task)
 validate  -> staged.duckdb       valid rows with lineage, and every outcome
              gx/                 the GX context's copy: raw-return checkpoints, Data Docs
 build     -> warehouse.duckdb    a copy of the warehouse + the night's rows + dbt build
@@ -205,8 +205,16 @@ def validation_batches(settings: Settings, run_id: str) -> list[int]:
     return list(range(max(1, math.ceil(count / settings.validation_batch))))
 
 
-def _batch_file(folder: Path, batch: int) -> Path:
-    return folder / "batches" / f"{batch}.pickle"
+def _batch_file(folder: Path, batch: int, part: str = "outcomes") -> Path:
+    return folder / "batches" / f"{batch}.{part}.pickle"
+
+
+def _keep(path: Path, data: Any) -> None:
+    """Pickle ``data`` (our own objects only) to ``path``, whole or not at all."""
+    path.parent.mkdir(exist_ok=True)
+    partial = path.with_suffix(".partial")
+    pd.to_pickle(data, partial)
+    partial.replace(path)
 
 
 @recorded
@@ -244,12 +252,10 @@ def check_batch(settings: Settings, run_id: str, batch: int) -> dict[str, int]:
         HANDLING.set(", ".join(f.path for f in delivery.files))
         outcomes.append(staging.judge(delivery, None if again else next(checked), staged))
     HANDLING.set(None)
-    kept = _batch_file(folder, batch)
-    kept.parent.mkdir(exist_ok=True)
-    partial = kept.with_suffix(".partial")
-    batch_rows = staging.combine(staged)
-    pd.to_pickle({"outcomes": outcomes, "staged": batch_rows}, partial)  # our own files only
-    partial.replace(kept)  # whole or absent: a batch killed half-way is simply run again
+    # the rows first, then the outcomes, each whole or absent: the outcomes are the mark
+    # of a finished batch (one killed half-way is simply run again)
+    _keep(_batch_file(folder, batch, "rows"), staging.combine(staged))
+    _keep(_batch_file(folder, batch), outcomes)
     progress(
         f"validate: batch {batch + 1}, {len(mine)} deliveries checked "
         f"({len(to_check)} new, in {processes} process{'es' if processes > 1 else ''})"
@@ -272,46 +278,57 @@ def _duplicates(
 
 @recorded
 def validate(settings: Settings, run_id: str) -> dict[str, int]:
-    """Gather the checked batches: the rules that look across deliveries (a return
-    sent both as a workbook and as CSV), the GX suites over all of tonight's valid
-    rows, and the staged rows and every outcome."""
+    """Gather the checked batches: the rule that looks across deliveries (a return sent
+    both as a workbook and as CSV), then, one batch at a time (memory bounded by a
+    batch, not by the night), the GX suites over its valid rows and its staged rows;
+    and every outcome."""
     folder = run_folder(settings, run_id)
     manifest = read_json(folder / "manifest.json")
     processed_at = manifest["started_at"]
+    batches = validation_batches(settings, run_id)
     outcomes: list[dict[str, Any]] = []
-    staged: dict[str, list[pd.DataFrame]] = {"school": [], "pupils": [], "enquiries": []}
-    for batch in validation_batches(settings, run_id):
-        kept = pd.read_pickle(_batch_file(folder, batch))
-        outcomes += kept["outcomes"]
-        for sheet_name, frames in kept["staged"].items():
-            staged[sheet_name] += frames
-    deliveries = [Delivery.from_dict(data) for data in manifest["deliveries"]]
-    both_formats = staging.sent_in_two_formats(deliveries)
-    for index, (delivery, outcome) in enumerate(zip(deliveries, outcomes, strict=True)):
-        if outcome["outcome"] == "loaded" and delivery.key in both_formats:
-            outcomes[index] = staging.verdict(
-                outcome, [staging.two_formats(delivery, both_formats)]
-            )
-            staging.unstage(staged, outcome["submission_id"])
-    write_json(folder / "gates_returns.json", staging.gate_returns(staged, outcomes, folder))
-    for outcome in outcomes:  # where each file's bytes will be kept, decided once
-        for landed in outcome["files"]:
-            landed["stored_path"] = stored_path(
-                outcome["outcome"] == "rejected",
-                outcome["received_at"],
-                outcome["submission_id"],
-                landed["path"],
-            )
+    for batch in batches:
+        outcomes += pd.read_pickle(_batch_file(folder, batch))
+    sent_twice = _two_formats(manifest, outcomes)
     staged_path = folder / "staged.duckdb"
     staged_path.unlink(missing_ok=True)
+    gate = staging.ReturnsGate(folder)
     with duckdb.connect(str(staged_path)) as connection:
         create_raw_tables(connection)
-        staging.stage_rows(connection, staged, outcomes, run_id, processed_at)
+        for batch in batches:
+            rows = pd.read_pickle(_batch_file(folder, batch, "rows"))
+            staging.unstage(rows, sent_twice)
+            gate.run(rows, outcomes)
+            staging.stage_rows(connection, rows, outcomes, run_id, processed_at)
+        write_json(folder / "gates_returns.json", gate.summary)
+        for outcome in outcomes:  # where each file's bytes will be kept, decided once
+            for landed in outcome["files"]:
+                landed["stored_path"] = stored_path(
+                    outcome["outcome"] == "rejected",
+                    outcome["received_at"],
+                    outcome["submission_id"],
+                    landed["path"],
+                )
         staging.stage_submissions(connection, outcomes, run_id, processed_at)
     write_json(folder / "outcomes.json", outcomes)
     counts = Counter(outcome["outcome"] for outcome in outcomes)
     progress("validate: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
     return dict(counts)
+
+
+def _two_formats(manifest: dict[str, Any], outcomes: list[dict[str, Any]]) -> set[str]:
+    """Reject each return that arrived tonight both as a workbook and as CSV files (in
+    ``outcomes``); the submission ids of those that had loaded."""
+    deliveries = [Delivery.from_dict(data) for data in manifest["deliveries"]]
+    both_formats = staging.sent_in_two_formats(deliveries)
+    rejected = set()
+    for index, (delivery, outcome) in enumerate(zip(deliveries, outcomes, strict=True)):
+        if outcome["outcome"] == "loaded" and delivery.key in both_formats:
+            outcomes[index] = staging.verdict(
+                outcome, [staging.two_formats(delivery, both_formats)]
+            )
+            rejected.add(outcome["submission_id"])
+    return rejected
 
 
 # --- build ------------------------------------------------------------------------

@@ -59,9 +59,9 @@ def _without(frames: list[pd.DataFrame], submission_ids: set[str]) -> list[pd.Da
     return [frame[~frame["return_key"].isin(submission_ids)] for frame in frames]
 
 
-def unstage(staged: dict[str, list[pd.DataFrame]], submission_id: str) -> None:
+def unstage(staged: dict[str, list[pd.DataFrame]], submission_ids: set[str]) -> None:
     for sheet_name, frames in staged.items():
-        staged[sheet_name] = _without(frames, {submission_id})
+        staged[sheet_name] = _without(frames, submission_ids)
 
 
 def is_duplicate(delivery: Delivery, seen: dict[str, set[str]], seen_tonight: set[str]) -> bool:
@@ -135,49 +135,75 @@ def verdict(outcome: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     }
 
 
-def gate_returns(
-    staged: dict[str, list[pd.DataFrame]], outcomes: list[dict[str, Any]], folder: Path
-) -> dict[str, Any]:
-    """Run the raw-return GX checkpoints over all of tonight's valid rows at once, in
-    the run ``folder``'s copy of the GX context (its Data Docs are the night's).
+class ReturnsGate:
+    """The raw-return GX checkpoints, run over the night's valid rows a batch at a time,
+    in the run ``folder``'s copy of the GX context (its Data Docs are the night's).
 
-    Returns with unexpected values are rejected; the summary says how each suite went.
+    Every expectation is about a row, a column's values or a return's own rows (unique
+    within a return), and a return lies in one batch: batch by batch finds what one run
+    over the whole night would. ``summary`` says how each suite went over them all.
     """
-    summary: dict[str, Any] = {"success": True, "suites": {}}
-    if not any(len(frame) for frame in staged["school"]):
-        return summary
-    gate = gates.Gate(folder)
-    failed: dict[str, list[Problem]] = {}
-    for sheet_name, suite_name in gates.RAW_RETURN_CHECKPOINTS.items():
-        sheet = CONTRACT.sheet(sheet_name)
-        frame = pd.concat(staged[sheet_name], ignore_index=True)
-        checked = gates.gate_frame(frame[["return_key", "row_number", *sheet.column_names]], sheet)
-        found = gate.run(suite_name, checked)
-        summary["suites"][suite_name] = {"rows": len(checked), "failures": len(found)}
-        summary["success"] = summary["success"] and not found
-        for failure in found:
-            failed.setdefault(failure.return_key or "*", []).append(
-                Problem(
-                    sheet_name,
-                    "quality_gate",
-                    f"failed the quality gate {failure.expectation}"
-                    + (f" (value '{failure.value}')" if failure.value else ""),
-                    sheet=sheet_name,
-                    row=failure.row_number,
-                    column=failure.column,
-                    value=failure.value,
-                )
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.summary: dict[str, Any] = {"success": True, "suites": {}}
+        self._gate: gates.Gate | None = None  # GX is slow to import: only if rows come
+
+    def run(self, staged: dict[str, list[pd.DataFrame]], outcomes: list[dict[str, Any]]) -> None:
+        """Check one batch's rows; its returns with unexpected values are rejected (in
+        ``outcomes``) and their rows dropped from ``staged``."""
+        if not any(len(frame) for frame in staged["school"]):
+            return
+        self._gate = self._gate or gates.Gate(self.folder)
+        failed: dict[str, list[Problem]] = {}
+        for sheet_name, suite_name in gates.RAW_RETURN_CHECKPOINTS.items():
+            sheet = CONTRACT.sheet(sheet_name)
+            frame = pd.concat(staged[sheet_name], ignore_index=True)
+            checked = gates.gate_frame(
+                frame[["return_key", "row_number", *sheet.column_names]], sheet
             )
-    if not failed:
-        return summary
-    for index, outcome in enumerate(outcomes):
-        problems = failed.get(outcome["submission_id"], []) + failed.get("*", [])
-        if problems and outcome["outcome"] == "loaded":
-            outcomes[index] = verdict(outcome, problems)
-    rejected = {o["submission_id"] for o in outcomes if o["outcome"] == "rejected"}
-    for sheet_name in ("school", "pupils"):
-        staged[sheet_name] = _without(staged[sheet_name], rejected)
-    return summary
+            found = self._gate.run(suite_name, checked)
+            suite = self.summary["suites"].setdefault(suite_name, {"rows": 0, "failures": 0})
+            suite["rows"] += len(checked)
+            suite["failures"] += len(found)
+            self.summary["success"] = self.summary["success"] and not found
+            for failure in found:
+                failed.setdefault(failure.return_key or "*", []).append(
+                    _gate_problem(sheet_name, failure)
+                )
+        if failed:
+            self._reject(staged, outcomes, failed)
+
+    @staticmethod
+    def _reject(
+        staged: dict[str, list[pd.DataFrame]],
+        outcomes: list[dict[str, Any]],
+        failed: dict[str, list[Problem]],
+    ) -> None:
+        in_batch = {key for frame in staged["school"] for key in frame["return_key"]}
+        rejected = set()
+        for index, outcome in enumerate(outcomes):
+            if outcome["outcome"] != "loaded" or outcome["submission_id"] not in in_batch:
+                continue
+            problems = failed.get(outcome["submission_id"], []) + failed.get("*", [])
+            if problems:
+                outcomes[index] = verdict(outcome, problems)
+                rejected.add(outcome["submission_id"])
+        for sheet_name in ("school", "pupils"):
+            staged[sheet_name] = _without(staged[sheet_name], rejected)
+
+
+def _gate_problem(sheet_name: str, failure: gates.GateFailure) -> Problem:
+    return Problem(
+        sheet_name,
+        "quality_gate",
+        f"failed the quality gate {failure.expectation}"
+        + (f" (value '{failure.value}')" if failure.value else ""),
+        sheet=sheet_name,
+        row=failure.row_number,
+        column=failure.column,
+        value=failure.value,
+    )
 
 
 def stage_rows(
