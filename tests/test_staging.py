@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from sendwatch.generate import generate
-from sendwatch.pipeline import staging
+from sendwatch.pipeline import gates, staging
 from sendwatch.pipeline.landing import group_deliveries, survey_landing
 from sendwatch.pipeline.warehouse import create_raw_tables
 from sendwatch.register import read_register
@@ -92,5 +92,11 @@ def test_the_gx_gate_rejects_a_return_it_fails_and_stages_none_of_its_rows(
     for sheet in ("school", "pupils"):
         kept = set(pd.concat(rows[sheet])["return_key"])
         assert failing not in kept and set(loaded[1:]) <= kept
-    assert gate.summary["success"] is False
-    assert gate.summary["suites"]["raw_school_returns"]["failures"] == 1
+    summary = gate.finish()
+    assert summary["success"] is False
+    assert summary["suites"]["raw_school_returns"]["failures"] == 1
+    # the Data Docs are built once, at the end, with the batch's results in them
+    index = gates.data_docs_index(tmp_path / "run")
+    assert "raw_school_returns" in index.read_text(encoding="utf-8")
+    stored = list((tmp_path / "run" / "gx" / "uncommitted" / "validations").rglob("*.json"))
+    assert len(stored) == 2  # one a suite

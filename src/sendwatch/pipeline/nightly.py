@@ -300,7 +300,7 @@ def validate(settings: Settings, run_id: str) -> dict[str, int]:
             staging.unstage(rows, sent_twice)
             gate.run(rows, outcomes)
             staging.stage_rows(connection, rows, outcomes, run_id, processed_at)
-        write_json(folder / "gates_returns.json", gate.summary)
+        write_json(folder / "gates_returns.json", gate.finish())
         for outcome in outcomes:  # where each file's bytes will be kept, decided once
             for landed in outcome["files"]:
                 landed["stored_path"] = stored_path(

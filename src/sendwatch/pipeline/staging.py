@@ -162,7 +162,7 @@ class ReturnsGate:
             checked = gates.gate_frame(
                 frame[["return_key", "row_number", *sheet.column_names]], sheet
             )
-            found = self._gate.run(suite_name, checked)
+            found = self._gate.run_part(suite_name, checked)
             suite = self.summary["suites"].setdefault(suite_name, {"rows": 0, "failures": 0})
             suite["rows"] += len(checked)
             suite["failures"] += len(found)
@@ -173,6 +173,12 @@ class ReturnsGate:
                 )
         if failed:
             self._reject(staged, outcomes, failed)
+
+    def finish(self) -> dict[str, Any]:
+        """Build the night's Data Docs once, with every batch's results; the summary."""
+        if self._gate is not None:
+            self._gate.build_docs()
+        return self.summary
 
     @staticmethod
     def _reject(
