@@ -18,13 +18,11 @@ from sendwatch.settings import Limits
 from sendwatch.validation import check_deliveries
 
 
-def test_a_large_amount_after_the_first_thousand_returns_is_staged_exactly(
-    tmp_path: Path,
-) -> None:
-    """A national night stages thousands of returns in one insert: a budget wider than
-    any in the first thousand (England has schools with budgets over £1m) still loads,
-    to the penny."""
-    generate(tmp_path / "sample", schools=2, seed=4, terms=1)
+def _judged_sample(
+    tmp_path: Path, schools: int
+) -> tuple[dict[str, list[pd.DataFrame]], list[dict]]:
+    """A small generated term's returns, checked and judged as a batch judges them."""
+    generate(tmp_path / "sample", schools=schools, seed=4, terms=1)
     survey = survey_landing(tmp_path / "sample" / "landing", tmp_path / "copies")
     urns = {school.urn for school in read_register(tmp_path / "sample" / "register.csv")}
     deliveries = [d for d in group_deliveries(survey.files) if d.kind == "return"]
@@ -32,9 +30,18 @@ def test_a_large_amount_after_the_first_thousand_returns_is_staged_exactly(
         [staging.delivered(tmp_path / "copies", d) for d in deliveries], urns, Limits()
     )
     staged: dict[str, list[pd.DataFrame]] = {"school": [], "pupils": [], "enquiries": []}
-    outcome = next(
-        staging.judge(d, c, staged) for d, c in zip(deliveries, checked, strict=True) if c.valid
-    )
+    outcomes = [staging.judge(d, c, staged) for d, c in zip(deliveries, checked, strict=True)]
+    return staged, outcomes
+
+
+def test_a_large_amount_after_the_first_thousand_returns_is_staged_exactly(
+    tmp_path: Path,
+) -> None:
+    """A national night stages thousands of returns in one insert: a budget wider than
+    any in the first thousand (England has schools with budgets over £1m) still loads,
+    to the penny."""
+    staged, outcomes = _judged_sample(tmp_path, schools=2)
+    outcome = next(o for o in outcomes if o["outcome"] == "loaded")
     school = staged["school"][0]
     # one school's budget among 5,000 returns' (England: 24,000 a term) is wider than
     # any other: 7 digits before the point, not 4
@@ -67,15 +74,7 @@ def test_the_gx_gate_rejects_a_return_it_fails_and_stages_none_of_its_rows(
     """The raw-return checkpoints run a batch at a time: a return whose rows fail one is
     rejected with the expectation and the column named, its rows dropped from both
     sheets; the others load."""
-    generate(tmp_path / "sample", schools=3, seed=4, terms=1)
-    survey = survey_landing(tmp_path / "sample" / "landing", tmp_path / "copies")
-    urns = {school.urn for school in read_register(tmp_path / "sample" / "register.csv")}
-    deliveries = [d for d in group_deliveries(survey.files) if d.kind == "return"]
-    checked = check_deliveries(
-        [staging.delivered(tmp_path / "copies", d) for d in deliveries], urns, Limits()
-    )
-    staged: dict[str, list[pd.DataFrame]] = {"school": [], "pupils": [], "enquiries": []}
-    outcomes = [staging.judge(d, c, staged) for d, c in zip(deliveries, checked, strict=True)]
+    staged, outcomes = _judged_sample(tmp_path, schools=3)
     loaded = [o["submission_id"] for o in outcomes if o["outcome"] == "loaded"]
     assert len(loaded) >= 2
     failing = loaded[0]
