@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -29,17 +28,26 @@ from sendwatch.generate import generate
 
 
 def refresh(home: Path, register: Path) -> tuple[float, float]:
-    """Seconds and peak MB of one `sendwatch refresh` in a child process."""
+    """Seconds and peak MB of one `sendwatch refresh` in a child process.
+
+    The peak is this child's own (``wait4``), with the processes it waited for: the
+    whole benchmark's ``RUSAGE_CHILDREN`` would repeat an earlier, larger night's.
+    """
     env = {**os.environ, "SENDWATCH_HOME": str(home), "SENDWATCH_REGISTER": str(register)}
     started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "sendwatch.cli", "refresh"], env=env, capture_output=True, text=True
-    )
-    seconds = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(f"refresh failed:\n{result.stdout}\n{result.stderr}")
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return seconds, peak_mb
+    with tempfile.TemporaryFile() as output:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "sendwatch.cli", "refresh"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            output.seek(0)
+            raise SystemExit(f"refresh failed:\n{output.read().decode(errors='replace')}")
+    return seconds, usage.ru_maxrss / 1024
 
 
 def step_times(home: Path) -> list[tuple[str, float]]:

@@ -16,7 +16,7 @@ import pytest
 from helpers import pupil_row, school_row
 
 from sendwatch.contract.v1 import CONTRACT
-from sendwatch.pipeline import gates, publish
+from sendwatch.pipeline import gates, nightly, publish
 from sendwatch.settings import PROJECT_ROOT, Settings
 from sendwatch.snapshots import published_data_docs
 
@@ -196,3 +196,71 @@ def test_publish_places_the_nights_data_docs_beside_its_snapshot(
     (published / "sendwatch-1.duckdb").unlink()  # as prune drops an old snapshot
     publish.prune(settings)
     assert not docs.exists()
+
+
+def _duty_checks(urns: list[str | None]) -> duckdb.DuckDBPyConnection:
+    """An in-memory fct_duty_checks with a row per check for each urn listed (an urn
+    listed twice gets two checks)."""
+    connection = duckdb.connect()
+    rows = [
+        (urn, "2025-26", "autumn", f"check_{n}", "green", "must", "e", "6.2")
+        for n, urn in enumerate(urns)
+    ]
+    connection.execute(
+        "create table fct_duty_checks (urn varchar, academic_year varchar, term varchar, "
+        "check_id varchar, status varchar, strength varchar, evidence varchar, "
+        "paragraph varchar)"
+    )
+    connection.executemany("insert into fct_duty_checks values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return connection
+
+
+def test_a_mart_is_checked_in_parts_of_whole_schools_every_row_once() -> None:
+    urns = ["900003", "900001", "900001", "900002", "900002", "900002", "900004", None]
+    urns += ["900005"] * 3
+    connection = _duty_checks(urns)
+    columns = gates.checked_columns("fct_duty_checks")
+    parts = list(nightly.mart_parts(connection, "fct_duty_checks", columns, rows_per_part=4))
+
+    assert [list(part.columns) for part in parts] == [columns] * len(parts)
+    every_row = [tuple(row) for part in parts for row in part.itertuples(index=False)]
+    expected = connection.execute(f"select {', '.join(columns)} from fct_duty_checks").fetchall()
+    assert sorted(every_row, key=str) == sorted(expected, key=str)
+    assert len(every_row) == len(urns)
+    schools_by_part = [set(part["urn"].dropna()) for part in parts]
+    # by the running count of rows, 4 a part: {900001}, {900002, 900003, 900004}, {900005},
+    # then the row without an urn
+    assert [sorted(schools) for schools in schools_by_part] == [
+        ["900001"],
+        ["900002", "900003", "900004"],
+        ["900005"],
+        [],
+    ]
+    assert parts[-1]["urn"].isna().all()
+
+
+def test_a_duplicate_check_is_found_however_the_mart_is_split(night: dict[str, Any]) -> None:
+    connection = _duty_checks([f"9{n:05}" for n in range(12)])
+    connection.execute("insert into fct_duty_checks select * from fct_duty_checks where rowid = 7")
+    columns = gates.checked_columns("fct_duty_checks")
+    found = [
+        failure
+        for part in nightly.mart_parts(connection, "fct_duty_checks", columns, rows_per_part=2)
+        for failure in night["gate"].run_part("fct_duty_checks", part)
+    ]
+    assert {(f.expectation, f.suite) for f in found} == {
+        ("expect_compound_columns_to_be_unique", "fct_duty_checks")
+    }
+
+
+def test_a_mart_without_a_unique_key_is_checked_in_runs_of_rows() -> None:
+    assert gates.part_key("fct_submissions") is None
+    connection = duckdb.connect()
+    connection.execute(
+        "create table fct_submissions as select range::varchar as sha256 from range(10)"
+    )
+    parts = list(nightly.mart_parts(connection, "fct_submissions", ["sha256"], rows_per_part=3))
+    assert [len(part) for part in parts] == [3, 3, 3, 1]
+    assert sorted(int(v) for part in parts for v in part["sha256"]) == list(range(10))
+    connection.execute("delete from fct_submissions")
+    assert list(nightly.mart_parts(connection, "fct_submissions", ["sha256"])) == []

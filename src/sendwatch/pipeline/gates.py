@@ -176,6 +176,16 @@ def checked_columns(mart: str) -> list[str]:
     return columns
 
 
+def part_key(mart: str) -> str | None:
+    """The column a mart may be checked in parts by, whole values at a time: the first
+    of its compound unique key, so that no duplicate can fall across two parts. None
+    where a mart has no such key (every other expectation looks at one row at a time)."""
+    for expectation in mart_expectations()[mart]:
+        if expectation["type"] == "expect_compound_columns_to_be_unique":
+            return expectation["kwargs"]["column_list"][0]
+    return None
+
+
 # --- the file data context, as GX 1.x keeps it -------------------------------------
 
 
