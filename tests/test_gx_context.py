@@ -187,12 +187,15 @@ def test_publish_places_the_nights_data_docs_beside_its_snapshot(
     assert sorted(p.name for p in docs.parent.iterdir()) == ["sendwatch-1"]
     publish.finish(settings, run)  # finishing again changes nothing
     assert published_data_docs(settings) == docs / "index.html"
+    # the working warehouse is the published file itself, linked, not a copy of it
+    assert settings.warehouse.samefile(published / "sendwatch-1.duckdb")
 
     later = settings.home / "runs" / "night-2"  # a night without Data Docs
     later.mkdir(parents=True)
     commit("sendwatch-2", later)
     publish.finish(settings, later)
     assert published_data_docs(settings) is None
+    assert settings.warehouse.samefile(published / "sendwatch-2.duckdb")
     (published / "sendwatch-1.duckdb").unlink()  # as prune drops an old snapshot
     publish.prune(settings)
     assert not docs.exists()
