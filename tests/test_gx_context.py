@@ -201,10 +201,10 @@ def test_publish_places_the_nights_data_docs_beside_its_snapshot(
     assert not docs.exists()
 
 
-def _duty_checks(urns: list[str | None]) -> duckdb.DuckDBPyConnection:
-    """An in-memory fct_duty_checks with a row per check for each urn listed (an urn
-    listed twice gets two checks)."""
-    connection = duckdb.connect()
+def _duty_checks(urns: list[str | None], path: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A fct_duty_checks with a row per check for each urn listed (an urn listed twice
+    gets two checks), in memory unless ``path`` is given."""
+    connection = duckdb.connect(path)
     rows = [
         (urn, "2025-26", "autumn", f"check_{n}", "green", "must", "e", "6.2")
         for n, urn in enumerate(urns)
@@ -267,3 +267,51 @@ def test_a_mart_without_a_unique_key_is_checked_in_runs_of_rows() -> None:
     assert sorted(int(v) for part in parts for v in part["sha256"]) == list(range(10))
     connection.execute("delete from fct_submissions")
     assert list(nightly.mart_parts(connection, "fct_submissions", ["sha256"])) == []
+
+
+def test_only_schools_new_or_changed_since_the_last_gated_night_are_judged(
+    night: dict[str, Any], tmp_path: Path
+) -> None:
+    schools = [f"9{n:05}" for n in range(12)]
+    _duty_checks(schools, str(tmp_path / "last.duckdb")).close()
+    tonight = _duty_checks(schools)
+    tonight.execute("update fct_duty_checks set status = 'purple' where urn = '900003'")
+    tonight.execute(
+        "insert into fct_duty_checks select * from fct_duty_checks where urn = '900007'"
+    )
+    tonight.execute(
+        "insert into fct_duty_checks values "
+        "('900020', '2025-26', 'autumn', 'senco', 'green', 'must', 'e', '6.85')"
+    )
+    tonight.execute(f"attach '{tmp_path / 'last.duckdb'}' as last_gated (read_only)")
+    columns = gates.checked_columns("fct_duty_checks")
+    parts = list(
+        nightly.mart_parts(tonight, "fct_duty_checks", columns, rows_per_part=2, since="last_gated")
+    )
+    judged = sorted(urn for part in parts for urn in part["urn"])
+    assert judged == ["900003", "900007", "900007", "900020"]  # a whole school, its twin too
+    found = {
+        f.expectation for part in parts for f in night["gate"].run_part("fct_duty_checks", part)
+    }
+    assert found == {"expect_column_values_to_be_in_set", "expect_compound_columns_to_be_unique"}
+    unchanged = _duty_checks(schools)
+    unchanged.execute(f"attach '{tmp_path / 'last.duckdb'}' as last_gated (read_only)")
+    assert not list(nightly.mart_parts(unchanged, "fct_duty_checks", columns, since="last_gated"))
+
+
+def test_the_last_night_is_trusted_only_if_gated_by_the_same_expectations(tmp_path: Path) -> None:
+    last = tmp_path / "last.duckdb"
+    fingerprint = gates.mart_expectations_fingerprint()
+    tonight = duckdb.connect()
+    assert nightly._attach_gated(tonight, tmp_path / "none.duckdb", fingerprint) is None
+    duckdb.connect(str(last)).close()  # published before the gate recorded what it judged by
+    assert nightly._attach_gated(tonight, last, fingerprint) is None
+    with duckdb.connect(str(last)) as connection:
+        connection.execute(
+            f"create table {nightly.MART_GATE} as select 'other' as expectations_sha256"
+        )
+    assert nightly._attach_gated(tonight, last, fingerprint) is None
+    with duckdb.connect(str(last)) as connection:
+        connection.execute(f"update {nightly.MART_GATE} set expectations_sha256 = ?", [fingerprint])
+    assert nightly._attach_gated(tonight, last, fingerprint) == "last_gated"
+    assert nightly._attach_gated(tonight, last, fingerprint) == "last_gated"  # a retry

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import math
 import os
 import shutil
@@ -399,6 +400,23 @@ def test_a_resubmission_supersedes_and_the_old_one_stays_as_history(third_night)
         f"and s.term = '{term}' and f.outcome = 'loaded' order by f.received_at"
     )
     assert len(rows) == 2 and rows[-1] == (777, "Y") and rows[0][1] == "N"
+
+
+def test_the_marts_gate_judges_again_only_what_changed_since_the_last_night(third_night) -> None:
+    night, (urn, _, _), _, _ = third_night
+    assert night.result.returncode == 0, night.result.stderr + night.result.stdout
+    nights = sorted((night.home / "runs").glob("*/gates.json"), key=lambda p: p.stat().st_mtime)
+    first, third = (json.loads(path.read_text())["suites"] for path in (nights[0], nights[-1]))
+    assert first["fct_duty_checks"]["checked"] == first["fct_duty_checks"]["rows"]
+    duty_checks = third["fct_duty_checks"]
+    # the resubmitted school's checks, whole (its every term: the unique key's first
+    # column is urn), and no other school's: nothing else changed
+    assert (
+        duty_checks["checked"]
+        == night.query("select count(*) from fct_duty_checks where urn = ?", [urn])[0][0]
+    )
+    assert 0 < duty_checks["checked"] < duty_checks["rows"]
+    assert 0 < third["fct_submissions"]["checked"] < third["fct_submissions"]["rows"]
 
 
 def test_bad_files_are_quarantined_with_the_place_and_nothing_half_loads(third_night) -> None:

@@ -19,6 +19,7 @@ validation results and the Data Docs each checkpoint builds stay with the night.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -184,6 +185,13 @@ def part_key(mart: str) -> str | None:
         if expectation["type"] == "expect_compound_columns_to_be_unique":
             return expectation["kwargs"]["column_list"][0]
     return None
+
+
+def mart_expectations_fingerprint() -> str:
+    """What the marts' gate judges by: every mart expectation and the GX release. A
+    snapshot gated under the same fingerprint need not be gated again where unchanged."""
+    judged = {"great_expectations": version("great_expectations"), **mart_expectations()}
+    return hashlib.sha256(json.dumps(judged, sort_keys=True).encode()).hexdigest()
 
 
 # --- the file data context, as GX 1.x keeps it -------------------------------------

@@ -393,26 +393,47 @@ def foresee(settings: Settings, run_id: str) -> dict[str, Any]:
 # How many rows of a mart the gate holds at once: an England night's fct_duty_checks is
 # over 400,000 rows of long text, which pandas and GX held at 1.5 GB in one piece.
 MART_ROWS_PER_PART = 50_000
+# The table in a gated warehouse saying what its marts were judged by
+MART_GATE = "mart_gate_passed"
 
 
 @recorded
 def check(settings: Settings, run_id: str) -> dict[str, int]:
-    """Great Expectations checkpoints on the marts before they publish, each mart a part
-    at a time (memory bounded by a part, not by the years kept), then the Data Docs."""
+    """Great Expectations checkpoints on the marts before they publish.
+
+    What the last published night passed under the same expectations is not judged
+    again: only the schools with a row new or changed since (the rows themselves, in a
+    mart without a unique key). Each mart is read a part at a time, so memory is bounded
+    by a part, not by the years kept. The Data Docs are built once, at the end.
+    """
     folder = run_folder(settings, run_id)
     progress("check: Great Expectations on the marts")
     gate = gates.Gate(folder)
+    fingerprint = gates.mart_expectations_fingerprint()
     results: dict[str, Any] = {}
     failures = []
     # read-write, as dbt in this process may still hold the file open that way
     with duckdb.connect(str(folder / "warehouse.duckdb")) as connection:
-        for name in gates.MART_CHECKPOINTS:
-            found, rows = [], 0
-            for part in mart_parts(connection, name, gates.checked_columns(name)):
-                found += gate.run_part(name, part)
-                rows += len(part)
-            results[name] = {"rows": rows, "failures": len(found)}
-            failures += found
+        since = _attach_gated(connection, settings.warehouse, fingerprint)
+        try:
+            for name in gates.MART_CHECKPOINTS:
+                columns = gates.checked_columns(name)
+                found, checked = [], 0
+                for part in mart_parts(connection, name, columns, since=since):
+                    found += gate.run_part(name, part)
+                    checked += len(part)
+                (rows,) = connection.execute(f"select count(*) from {name}").fetchone()
+                results[name] = {"rows": rows, "checked": checked, "failures": len(found)}
+                failures += found
+        finally:
+            if since:
+                connection.execute(f"detach {since}")
+        if not failures:
+            connection.execute(
+                f"create or replace table {MART_GATE} as "
+                "select ? as expectations_sha256, ? as run_id",
+                [fingerprint, run_id],
+            )
     gate.build_docs()
     write_json(
         folder / "gates.json",
@@ -428,7 +449,31 @@ def check(settings: Settings, run_id: str) -> dict[str, int]:
             f"mart checkpoint failed: {len(failures)} unexpected values, first in "
             f"{first.suite}.{first.column} ({first.expectation})"
         )
-    return {name: result["rows"] for name, result in results.items()}
+    return {name: result["checked"] for name, result in results.items()}
+
+
+def _attach_gated(
+    connection: duckdb.DuckDBPyConnection, published: Path, fingerprint: str
+) -> str | None:
+    """Attach the last published warehouse if its marts passed the gate under
+    ``fingerprint``; its name in ``connection``, or None (then everything is judged)."""
+    if not published.exists():
+        return None
+    # if not exists: dbt, in this process, shares the database and any attachment a
+    # failed try left on it
+    connection.execute(f"attach if not exists '{published}' as last_gated (read_only)")
+    tables = connection.execute(
+        "select table_name from duckdb_tables() where database_name = 'last_gated'"
+    ).fetchall()
+    if (MART_GATE,) in tables:
+        (same,) = connection.execute(
+            f"select bool_and(expectations_sha256 = ?) from last_gated.{MART_GATE}",
+            [fingerprint],
+        ).fetchone()
+        if same:
+            return "last_gated"
+    connection.execute("detach last_gated")
+    return None
 
 
 def mart_parts(
@@ -436,29 +481,44 @@ def mart_parts(
     mart: str,
     columns: list[str],
     rows_per_part: int = MART_ROWS_PER_PART,
+    since: str | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """``columns`` of ``mart``, about ``rows_per_part`` rows at a time, every row once.
+    """``columns`` of ``mart``, about ``rows_per_part`` rows at a time, each row once.
 
     Where the mart has a compound unique key, a part holds whole values of its first
     column (``gates.part_key``), so a duplicate is always within one part; otherwise
     parts are runs of rows, as every other expectation looks at one row at a time.
+
+    With ``since`` (an attached database holding the mart as last gated), only what
+    differs from it: whole key values with a row not there before (a duplicate of an
+    old row too), or, without a key, the rows not there before.
     """
     selected = ", ".join(f'"{column}"' for column in columns)
+    source = mart
+    if since is not None:
+        source = f"(select {selected} from {mart} except all select {selected} from {since}.{mart})"
     key = gates.part_key(mart)
     if key is None:
-        (last,) = connection.execute(f"select max(rowid) from {mart}").fetchone()
+        connection.execute(
+            f"create or replace temp table gated_rows as select {selected} from {source}"
+        )
+        (last,) = connection.execute("select max(rowid) from gated_rows").fetchone()
         for start in range(0, (last if last is not None else -1) + 1, rows_per_part):
             yield connection.execute(
-                f"select {selected} from {mart} where rowid >= ? and rowid < ?",
+                f"select {selected} from gated_rows where rowid >= ? and rowid < ?",
                 [start, start + rows_per_part],
             ).df()
         return
+    connection.execute(
+        f'create or replace temp table gated_keys as select distinct "{key}" as part_key '
+        f'from {source} where "{key}" is not null'
+    )
+    gated = f'from {mart} where "{key}" in (select part_key from gated_keys)'
     ranges = connection.execute(
         f"""
         with rows_per_key as (
             select "{key}" as part_key, sum(count(*)) over (order by "{key}") as rows_so_far
-            from {mart}
-            where "{key}" is not null
+            {gated}
             group by "{key}"
         )
         select min(part_key), max(part_key)
@@ -470,7 +530,7 @@ def mart_parts(
     ).fetchall()
     for first, last in ranges:
         yield connection.execute(
-            f'select {selected} from {mart} where "{key}" between ? and ?', [first, last]
+            f'select {selected} {gated} and "{key}" between ? and ?', [first, last]
         ).df()
     nulls = connection.execute(f'select {selected} from {mart} where "{key}" is null').df()
     if len(nulls):  # never left unchecked: a null key is the gate's to report
