@@ -494,25 +494,46 @@ def mart_parts(
     old row too), or, without a key, the rows not there before.
     """
     selected = ", ".join(f'"{column}"' for column in columns)
-    source = mart
-    if since is not None:
-        source = f"(select {selected} from {mart} except all select {selected} from {since}.{mart})"
     key = gates.part_key(mart)
     if key is None:
-        connection.execute(
-            f"create or replace temp table gated_rows as select {selected} from {source}"
-        )
-        (last,) = connection.execute("select max(rowid) from gated_rows").fetchone()
-        for start in range(0, (last if last is not None else -1) + 1, rows_per_part):
-            yield connection.execute(
-                f"select {selected} from gated_rows where rowid >= ? and rowid < ?",
-                [start, start + rows_per_part],
-            ).df()
+        new_rows = f"select {selected} from {mart}"
+        if since is not None:
+            new_rows += f" except all select {selected} from {since}.{mart}"
+        connection.execute(f"create or replace temp table gated_rows as {new_rows}")
+        yield from _runs_of_rows(connection, "gated_rows", selected, rows_per_part)
         return
+
+    # a key and a hash of the row's checked values, not the row itself: millions of
+    # rows of long text in a hash table would cost more memory than the gate saves
+    def keyed(table: str) -> str:
+        return f'select "{key}" as part_key, hash({selected}) as checked_values from {table}'
+
+    keys = keyed(mart) if since is None else f"{keyed(mart)} except all {keyed(f'{since}.{mart}')}"
     connection.execute(
-        f'create or replace temp table gated_keys as select distinct "{key}" as part_key '
-        f'from {source} where "{key}" is not null'
+        "create or replace temp table gated_keys as "
+        f"select distinct part_key from ({keys}) where part_key is not null"
     )
+    yield from _whole_keys(connection, mart, key, selected, rows_per_part)
+    nulls = connection.execute(f'select {selected} from {mart} where "{key}" is null').df()
+    if len(nulls):  # never left unchecked: a null key is the gate's to report
+        yield nulls
+
+
+def _runs_of_rows(
+    connection: duckdb.DuckDBPyConnection, table: str, selected: str, rows_per_part: int
+) -> Iterator[pd.DataFrame]:
+    (last,) = connection.execute(f"select max(rowid) from {table}").fetchone()
+    for start in range(0, (last if last is not None else -1) + 1, rows_per_part):
+        yield connection.execute(
+            f"select {selected} from {table} where rowid >= ? and rowid < ?",
+            [start, start + rows_per_part],
+        ).df()
+
+
+def _whole_keys(
+    connection: duckdb.DuckDBPyConnection, mart: str, key: str, selected: str, rows_per_part: int
+) -> Iterator[pd.DataFrame]:
+    """The rows of ``mart`` whose key is in ``gated_keys``, whole keys a part."""
     gated = f'from {mart} where "{key}" in (select part_key from gated_keys)'
     ranges = connection.execute(
         f"""
@@ -532,9 +553,6 @@ def mart_parts(
         yield connection.execute(
             f'select {selected} {gated} and "{key}" between ? and ?', [first, last]
         ).df()
-    nulls = connection.execute(f'select {selected} from {mart} where "{key}" is null').df()
-    if len(nulls):  # never left unchecked: a null key is the gate's to report
-        yield nulls
 
 
 # --- publish ----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 A night publishes in two halves with one commit point between them:
 
-1. *prepare*: write a compacted copy of the night's warehouse into ``published/``
+1. *prepare*: write a copy of the night's warehouse into ``published/``
    (not yet served), then write ``runs/<run>/journal.json``: the snapshot's name and,
    for every file, where its bytes go and its report. Writing the journal (an atomic
    rename) is the commit point: before it, nothing anyone reads has changed, and a
@@ -125,19 +125,21 @@ def _refuse(settings: Settings, entry: dict[str, Any]) -> None:
 
 
 def write_snapshot(settings: Settings, built: Path, name: str) -> Path:
-    """A compacted copy of ``built`` in published/, not yet served."""
+    """A copy of ``built`` in published/, not yet served."""
     folder = published_folder(settings)
     folder.mkdir(parents=True, exist_ok=True)
     snapshot = folder / f"{name}.duckdb"
     partial = folder / f"{name}.partial"
     partial.unlink(missing_ok=True)
-    # COPY FROM DATABASE writes only live rows: the nightly rebuilds leave none behind.
-    # Connect to ``built`` itself: dbt, in this process, may still hold it open.
+    # Through ``built``'s own database: dbt, in this process, may still hold it open,
+    # with the night's last changes in its write-ahead log only. The checkpoint puts
+    # them in the file, whose bytes are then copied as they are: a byte copy, not a
+    # rewrite of every row (COPY FROM DATABASE took 6.6 s of an England night). The
+    # free blocks a night's rebuilds leave (about a third more) go with it, and the
+    # next night's rebuilds reuse them: the file does not grow night by night.
     with duckdb.connect(str(built)) as connection:
-        (source,) = connection.execute("select current_database()").fetchone()
-        connection.execute(f"attach '{partial}' as compacted_snapshot")
-        connection.execute(f'copy from database "{source}" to compacted_snapshot')
-        connection.execute("detach compacted_snapshot")
+        connection.execute("force checkpoint")
+        shutil.copyfile(built, partial)
     os.replace(partial, snapshot)
     return snapshot
 
