@@ -17,6 +17,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,8 @@ from openpyxl import load_workbook
 
 from sendwatch.generate import generate
 from sendwatch.generate.writers import Style, render_return
-from sendwatch.settings import PROJECT_ROOT
+from sendwatch.settings import PROJECT_ROOT, Settings
+from sendwatch.snapshots import run_folder
 
 SCHOOLS = 20
 SEED = 2
@@ -417,6 +419,25 @@ def test_the_marts_gate_judges_again_only_what_changed_since_the_last_night(thir
     )
     assert 0 < duty_checks["checked"] < duty_checks["rows"]
     assert 0 < third["fct_submissions"]["checked"] < third["fct_submissions"]["rows"]
+
+
+def test_a_later_night_parses_only_the_dbt_files_its_moment_changes(third_night) -> None:
+    """dbt's parse is kept between nights (3 s of a night's build when done afresh); the
+    moment a night judges as at reaches dbt as an environment variable, so only the
+    models that use it are parsed again, and the profile's path is the same every night."""
+    night, *_ = third_night
+    logs = sorted((night.home / "runs").glob("*/dbt_logs/dbt.log"), key=lambda p: p.stat().st_mtime)
+    (run_id,) = re.findall(r"^Run (\S+): success", night.result.stdout, re.MULTILINE)
+    first = logs[0].read_text(encoding="utf-8")
+    settings = Settings(home=night.home, register=night.sample / "register.csv")
+    third = (run_folder(settings, run_id) / "dbt_logs" / "dbt.log").read_text(encoding="utf-8")
+    assert "Starting full parse" in first
+    assert "Unable to do partial parsing" not in third
+    reparsed = sorted(set(re.findall(r"Partial parsing: updated file: sendwatch://(\S+)", third)))
+    assert reparsed == [
+        "models/intermediate/int_school_terms.sql",
+        "models/intermediate/int_submissions_ranked.sql",
+    ]
 
 
 def test_bad_files_are_quarantined_with_the_place_and_nothing_half_loads(third_night) -> None:
