@@ -139,7 +139,9 @@ def generate_dbt_docs(settings: Settings) -> Path:
     folder = dbt_docs_folder(settings)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    warehouse = folder / "catalog.duckdb"
+    # by the name a night's build gives its warehouse: the profile is then the same, and
+    # dbt's saved parse serves the docs too (and theirs the next night)
+    warehouse = folder / "warehouse.duckdb"
     snapshot = current_snapshot(settings)
     command = ["docs", "generate"]
     if snapshot is not None:
