@@ -19,8 +19,10 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,6 +116,55 @@ def tables_of(night: Night) -> dict[str, list[tuple]]:
         else night.query(f"select count(*) from {table}")
         for table in (*RAW, *MARTS)
     }
+
+
+def _checking_processes(root: int) -> list[int]:
+    """The processes a pool of checking processes under ``root`` has at work: children
+    of its forkserver (itself a child of ``root``'s, all named by their command line)."""
+    parents: dict[int, int] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines())
+            command = (status.parent / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+        if b"forkserver" in command:
+            parents[int(status.parent.name)] = int(fields["PPid"])
+    return [pid for pid, parent in parents.items() if parent in parents]
+
+
+def test_a_night_whose_checking_process_is_killed_fails_whole_and_the_rerun_converges(
+    first_night: Night, tmp_path: Path
+) -> None:
+    """As when the OOM killer takes one of check_batch's processes: the batch fails as a
+    whole (nothing of it is judged, staged or moved), and the next night judges it all."""
+    home = tmp_path / "home"
+    shutil.copytree(first_night.sample / "landing", home / "landing")
+    landing = tree(home / "landing")
+    env = {**first_night.env, "SENDWATCH_HOME": str(home)}
+    night = subprocess.Popen(
+        [sys.executable, "-m", "sendwatch.cli", "refresh"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    killed = None
+    while night.poll() is None and killed is None:
+        for pid in _checking_processes(night.pid):
+            os.kill(pid, signal.SIGKILL)
+            killed = pid
+            break
+        time.sleep(0.01)
+    stdout, stderr = night.communicate(timeout=900)
+    assert killed is not None, "no checking process was seen at work"
+    assert night.returncode != 0, stdout + stderr
+    assert "failed at check_batch" in stderr + stdout
+    assert tree(home / "landing") == landing
+    assert not (home / "published").exists() or not list((home / "published").glob("*.duckdb"))
+
+    rerun = refresh(env)
+    assert rerun.returncode == 0, rerun.stderr
+    rerun_night = Night(home, first_night.sample, env, rerun)
+    outcomes = "select outcome, count(*) from fct_submissions group by 1 order by 1"
+    assert rerun_night.query(outcomes) == first_night.query(outcomes)
 
 
 # --- night one ----------------------------------------------------------------------
