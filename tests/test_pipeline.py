@@ -221,6 +221,17 @@ def test_first_night_loads_exactly_the_valid_returns(first_night: Night) -> None
     )) == in_force  # fmt: skip
 
 
+def test_a_published_night_keeps_no_pupil_rows_in_its_run_folder(first_night: Night) -> None:
+    """The files' bytes are in archive/ or quarantine/ and the rows in the snapshot: the
+    night's working copies would outlive any retention period the LA sets."""
+    published = (first_night.home / "runs").glob("*/published.json")
+    run = min(published, key=lambda path: path.stat().st_mtime).parent  # the first night's
+    left = sorted(path.relative_to(run).as_posix() for path in run.rglob("*") if path.is_file())
+    assert left, "the run folder keeps its results"
+    assert not [path for path in left if path.startswith(("files/", "batches/"))], left
+    assert not [path for path in left if path.endswith((".duckdb", ".pickle"))], left
+
+
 def stored(night: Night, landing_path: str) -> Path:
     """Where the newest file received at ``landing_path`` is kept."""
     rows = night.query(

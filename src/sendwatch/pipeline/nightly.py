@@ -206,7 +206,7 @@ def validation_batches(settings: Settings, run_id: str) -> list[int]:
 
 
 def _batch_file(folder: Path, batch: int, part: str = "outcomes") -> Path:
-    return folder / "batches" / f"{batch}.{part}.pickle"
+    return folder / publishing.BATCHES / f"{batch}.{part}.pickle"
 
 
 def _keep(path: Path, data: Any) -> None:

@@ -44,6 +44,7 @@ KEEP_SNAPSHOTS = 3
 DATA_DOCS = "data_docs"  # published/data_docs/<snapshot name>/: the night's Data Docs
 JOURNAL = "journal.json"
 PUBLISHED = "published.json"
+BATCHES = "batches"  # runs/<run>/batches/: each batch's checked rows and outcomes
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -231,8 +232,10 @@ def finish(settings: Settings, folder: Path) -> dict[str, Any]:
         _refuse(settings, entry)
     failpoints.hit("after_moves")
     # Every file is in its place and the snapshot holds the warehouse: the night's
-    # working copies would only double the disk used (and outlive a retention period).
-    shutil.rmtree(copies, ignore_errors=True)
+    # working copies (the files' bytes, each batch's checked pupil rows, the working
+    # warehouses) would only double the disk used, and outlive a retention period.
+    for working in (copies, folder / BATCHES):
+        shutil.rmtree(working, ignore_errors=True)
     for working in ("warehouse.duckdb", "staged.duckdb"):
         (folder / working).unlink(missing_ok=True)
     prune(settings)
