@@ -142,6 +142,18 @@ def assert_everything_in_its_place(home: Home) -> None:
         assert (receipt == "rejected") == kept.with_name(kept.name + ".report.txt").exists()
     assert [p for p in (home.home / "landing").rglob("*") if p.is_file()] == []
     assert list((home.home / "published").glob("*.partial")) == []
+    # no night, finished, killed or failed, keeps a working copy of what it received
+    runs = home.home / "runs"
+    working = [
+        path.relative_to(runs).parts
+        for path in runs.rglob("*")
+        if path.is_file()
+        and (
+            path.suffix in (".duckdb", ".pickle")
+            or path.relative_to(runs).parts[1:2] in (("files",), ("batches",))
+        )
+    ]
+    assert working == []
 
 
 def assert_the_night_after_succeeds(home: Home) -> None:

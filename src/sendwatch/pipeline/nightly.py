@@ -105,13 +105,16 @@ def recorded(step: Step) -> Step:
 @recorded
 def recover(settings: Settings, run_id: str) -> dict[str, int]:
     """Finish any night that committed its publish but did not carry it out (killed,
-    or its retries ran out), before anything else looks at landing or the warehouse."""
+    or its retries ran out), before anything else looks at landing or the warehouse;
+    drop the working copies of nights that never reached their commit point."""
     settings.ensure_folders()
     finished = 0
     for folder in publishing.unfinished(settings):
         HANDLING.set(folder.name)
         publishing.finish(settings, folder)
         finished += 1
+    for folder in publishing.abandoned(settings, run_folder(settings, run_id)):
+        publishing.drop_working_copies(folder)
     return {"finished": finished}
 
 

@@ -231,17 +231,35 @@ def finish(settings: Settings, folder: Path) -> dict[str, Any]:
     for entry in journal["refused"]:
         _refuse(settings, entry)
     failpoints.hit("after_moves")
-    # Every file is in its place and the snapshot holds the warehouse: the night's
-    # working copies (the files' bytes, each batch's checked pupil rows, the working
-    # warehouses) would only double the disk used, and outlive a retention period.
-    for working in (copies, folder / BATCHES):
-        shutil.rmtree(working, ignore_errors=True)
-    for working in ("warehouse.duckdb", "staged.duckdb"):
-        (folder / working).unlink(missing_ok=True)
+    # Every file is in its place and the snapshot holds the warehouse
+    drop_working_copies(folder)
     prune(settings)
     published = {"snapshot": snapshot.name, "at": journal["published_at"]}
     write_json(folder / PUBLISHED, published)
     return published
+
+
+def drop_working_copies(folder: Path) -> None:
+    """A night's working copies: the files' bytes, each batch's checked pupil rows and
+    the working warehouses. Once the night is published, or abandoned, they would only
+    double the disk used, and outlive any retention period the LA sets."""
+    for working in ("files", BATCHES):
+        shutil.rmtree(folder / working, ignore_errors=True)
+    for working in ("warehouse.duckdb", "staged.duckdb"):
+        (folder / working).unlink(missing_ok=True)
+
+
+def abandoned(settings: Settings, current: Path) -> list[Path]:
+    """Run folders, other than ``current``, of nights that failed or were killed before
+    their commit point: what they received is still in landing for a later night."""
+    runs = settings.home / "runs"
+    if not runs.exists():
+        return []
+    return sorted(
+        folder
+        for folder in runs.iterdir()
+        if folder.is_dir() and folder != current and not (folder / JOURNAL).exists()
+    )
 
 
 def unfinished(settings: Settings) -> list[Path]:
