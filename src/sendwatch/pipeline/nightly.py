@@ -394,7 +394,7 @@ def foresee(settings: Settings, run_id: str) -> dict[str, Any]:
 
 
 # How many rows of a mart the gate holds at once: an England night's fct_duty_checks is
-# over 400,000 rows of long text, which pandas and GX held at 1.5 GB in one piece.
+# 2.5 million rows of long text, which pandas and GX held at 1.5 GB in one piece.
 MART_ROWS_PER_PART = 50_000
 # The table in a gated warehouse saying what its marts were judged by
 MART_GATE = "mart_gate_passed"

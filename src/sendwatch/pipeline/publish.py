@@ -252,23 +252,22 @@ def drop_working_copies(folder: Path) -> None:
 def abandoned(settings: Settings, current: Path) -> list[Path]:
     """Run folders, other than ``current``, of nights that failed or were killed before
     their commit point: what they received is still in landing for a later night."""
-    runs = settings.home / "runs"
-    if not runs.exists():
-        return []
-    return sorted(
+    return [
         folder
-        for folder in runs.iterdir()
-        if folder.is_dir() and folder != current and not (folder / JOURNAL).exists()
-    )
+        for folder in _run_folders(settings)
+        if folder != current and not (folder / JOURNAL).exists()
+    ]
 
 
 def unfinished(settings: Settings) -> list[Path]:
     """Run folders whose journal was written but not carried out to the end."""
-    runs = settings.home / "runs"
-    if not runs.exists():
-        return []
-    return sorted(
+    return [
         folder
-        for folder in runs.iterdir()
+        for folder in _run_folders(settings)
         if (folder / JOURNAL).exists() and not (folder / PUBLISHED).exists()
-    )
+    ]
+
+
+def _run_folders(settings: Settings) -> list[Path]:
+    runs = settings.home / "runs"
+    return sorted(path for path in runs.iterdir() if path.is_dir()) if runs.exists() else []
